@@ -1,0 +1,1 @@
+"""Environments: names, backends, creation and inspection."""

@@ -1,0 +1,89 @@
+"""The one exception hierarchy of labtools.
+
+Every error a user can cause derives from :class:`LabtoolsError`; the CLI catches it
+once and prints its message as one line. Subclasses also inherit the builtin they
+resemble, so library callers can catch ``ValueError`` or ``OSError`` as usual.
+Messages say what failed, what was found, and the fix.
+"""
+
+from __future__ import annotations
+
+
+class LabtoolsError(Exception):
+    """Root of every error labtools raises on purpose."""
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        self.message = message
+        self.hint = hint
+        super().__init__(message if hint is None else f"{message} ({hint})")
+
+    def one_line(self) -> str:
+        """The message and its fix on one line, as the CLI prints it."""
+        text = str(self)
+        return " ".join(text.split())
+
+
+class UsageError(LabtoolsError, ValueError):
+    """Bad arguments that the CLI parser could not catch."""
+
+
+class SpecError(LabtoolsError, ValueError):
+    """A package spec, environment file or lock file that cannot be read."""
+
+
+class EnvError(LabtoolsError, OSError):
+    """An environment that is missing, invalid, or cannot be created or removed."""
+
+
+class SolveError(LabtoolsError, RuntimeError):
+    """The solver found no set of packages that satisfies the request."""
+
+
+class ChannelError(LabtoolsError, OSError):
+    """A conda channel that is unreachable or malformed."""
+
+
+class KernelError(LabtoolsError, RuntimeError):
+    """A Jupyter kernel that is missing, broken or points at the wrong interpreter."""
+
+
+class TunnelError(LabtoolsError, OSError):
+    """An SSH tunnel that could not be opened or died."""
+
+
+class ConfigError(LabtoolsError, ValueError):
+    """A configuration file (profile, Jupyter config) that is invalid."""
+
+
+class HandbookError(LabtoolsError, RuntimeError):
+    """A tutorial that failed to execute or a handbook that failed to build."""
+
+
+class ToolNotFoundError(LabtoolsError, FileNotFoundError):
+    """An external program that labtools needs is not installed."""
+
+
+class CommandFailedError(LabtoolsError, OSError):
+    """An external program exited with a non-zero status."""
+
+    def __init__(self, argv0: str, returncode: int, stderr_tail: str, *, hint: str | None = None):
+        self.argv0 = argv0
+        self.returncode = returncode
+        self.stderr_tail = stderr_tail
+        detail = f": {stderr_tail}" if stderr_tail else ""
+        super().__init__(f"{argv0} exited with status {returncode}{detail}", hint=hint)
+
+
+class CommandTimeoutError(CommandFailedError, TimeoutError):
+    """An external program did not finish in time."""
+
+    def __init__(self, argv0: str, timeout: float, stderr_tail: str = ""):
+        LabtoolsError.__init__(
+            self,
+            f"{argv0} did not finish within {timeout:g} s"
+            + (f": {stderr_tail}" if stderr_tail else ""),
+            hint="raise the timeout or check that the program is not waiting for input",
+        )
+        self.argv0 = argv0
+        self.returncode = -1
+        self.stderr_tail = stderr_tail

@@ -1,0 +1,158 @@
+"""A hermetic sandbox for executing tutorials, extensible with lab services.
+
+The sandbox owns a scratch folder. Each tutorial gets its own HOME, XDG dirs, Jupyter
+and IPython dirs and working directory inside it, so nothing touches the real home.
+Lab services (an offline conda channel, a loopback SSH host, ...) start once per build
+and describe themselves to tutorials the way a team's real lab is described: through
+``LABTOOLS_*`` variables (the labtools profile) and files in each tutorial's HOME.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import shutil
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from labtools.redact import SECRETS_FILE_ENV, read_secrets_file
+
+# Variables copied from the outer environment into the sandbox; everything else is dropped.
+PASSTHROUGH = ("PATH", "LANG", "LC_ALL", "TZ", "TERM", "SSL_CERT_FILE", "PIP_CERT",
+               "PIP_FIND_LINKS", "PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_CONFIG_FILE")
+
+
+class Service:
+    """A lab service the sandbox starts once per build. Override what you need."""
+
+    name = "service"
+
+    def start(self, scratch: Path) -> None:
+        """Start the service; *scratch* is a private folder for its files."""
+
+    def environ(self) -> dict[str, str]:
+        """Variables every tutorial sees (the labtools profile: ``LABTOOLS_*``)."""
+        return {}
+
+    def prepare_home(self, home: Path) -> None:
+        """Write per-tutorial configuration (e.g. ``~/.ssh/config``) into *home*."""
+
+    def secrets(self) -> set[str]:
+        """Secrets this service generated, to be scrubbed from every output."""
+        return set()
+
+    def fingerprint(self) -> str:
+        """What about this service, if changed, invalidates cached tutorials."""
+        return self.name
+
+    def stop(self) -> None:
+        """Stop the service; called on every exit path."""
+
+
+# Services every handbook build starts: "module:Class" entries, instantiated with no args.
+DEFAULT_SERVICES: list[str] = []
+
+
+def load_services(specs: Sequence[str]) -> list[Service]:
+    services: list[Service] = []
+    for spec in specs:
+        module_name, _, attr = spec.partition(":")
+        factory = getattr(importlib.import_module(module_name), attr)
+        services.append(factory())
+    return services
+
+
+@dataclass
+class TutorialWorld:
+    """The isolated world one tutorial executes in."""
+
+    name: str
+    root: Path
+    home: Path
+    cwd: Path
+    env: dict[str, str]
+
+
+@dataclass
+class Sandbox:
+    """Scratch folder + services; ``world(name)`` gives each tutorial its isolated world."""
+
+    scratch: Path
+    services: list[Service] = field(default_factory=list)
+    secrets_file: Path = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.scratch = self.scratch.resolve()
+        self.secrets_file = self.scratch / "secrets.txt"
+
+    def fingerprint(self) -> str:
+        return ";".join(sorted(s.fingerprint() for s in self.services))
+
+    def secrets(self) -> frozenset[str]:
+        found: set[str] = set(read_secrets_file(self.secrets_file))
+        for service in self.services:
+            found |= service.secrets()
+        return frozenset(found)
+
+    def world(self, name: str) -> TutorialWorld:
+        root = self.scratch / "worlds" / name
+        if root.exists():
+            shutil.rmtree(root)
+        home = root / "home"
+        cwd = root / "work"
+        dirs = {
+            "HOME": home,
+            "XDG_CONFIG_HOME": home / ".config",
+            "XDG_DATA_HOME": home / ".local" / "share",
+            "XDG_CACHE_HOME": home / ".cache",
+            "XDG_STATE_HOME": home / ".local" / "state",
+            "XDG_RUNTIME_DIR": root / "run",
+            "JUPYTER_DATA_DIR": home / ".local" / "share" / "jupyter",
+            "JUPYTER_CONFIG_DIR": home / ".jupyter",
+            "JUPYTER_RUNTIME_DIR": root / "run" / "jupyter",
+            "IPYTHONDIR": home / ".ipython",
+            "MPLCONFIGDIR": home / ".config" / "matplotlib",
+            "CONDA_ENVS_PATH": root / "conda-envs",
+            "CONDA_PKGS_DIRS": root / "conda-pkgs",
+        }
+        for path in dirs.values():
+            path.mkdir(parents=True, exist_ok=True)
+        cwd.mkdir(parents=True, exist_ok=True)
+        (root / "run").chmod(0o700)
+        env = {k: os.environ[k] for k in PASSTHROUGH if k in os.environ}
+        # the tutorial's interpreter and the labtools CLI come first on PATH
+        env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+        env.update({k: str(v) for k, v in dirs.items()})
+        env.update(
+            {
+                "USER": os.environ.get("USER", "labuser"),
+                "PYTHONNOUSERSITE": "1",
+                "LABTOOLS_SANDBOX": "1",
+                "NO_COLOR": "1",
+                "COLUMNS": "100",
+                SECRETS_FILE_ENV: str(self.secrets_file),
+            }
+        )
+        for service in self.services:
+            env.update(service.environ())
+            service.prepare_home(home)
+        return TutorialWorld(name=name, root=root, home=home, cwd=cwd, env=env)
+
+
+@contextmanager
+def open_sandbox(scratch: Path, services: Sequence[Service] | None = None) -> Iterator[Sandbox]:
+    """Start *services* (default: :data:`DEFAULT_SERVICES`) in *scratch*; stop them on exit."""
+    scratch.mkdir(parents=True, exist_ok=True)
+    chosen = list(services) if services is not None else load_services(DEFAULT_SERVICES)
+    sandbox = Sandbox(scratch=scratch, services=[])
+    with ExitStack() as stack:
+        for service in chosen:
+            service_dir = sandbox.scratch / "services" / service.name
+            service_dir.mkdir(parents=True, exist_ok=True)
+            stack.callback(service.stop)
+            service.start(service_dir)
+            sandbox.services.append(service)
+        yield sandbox
