@@ -80,7 +80,8 @@ def cli(ctx: click.Context, verbose: bool) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``labtools`` script; returns the exit status."""
     try:
-        cli.main(args=argv, prog_name="labtools", standalone_mode=False)
+        # with standalone_mode=False, click returns ctx.exit()'s code instead of raising
+        status = cli.main(args=argv, prog_name="labtools", standalone_mode=False)
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except click.ClickException as exc:
@@ -89,4 +90,4 @@ def main(argv: list[str] | None = None) -> int:
     except click.exceptions.Abort:
         click.echo("labtools: aborted", err=True)
         return 1
-    return 0
+    return status if isinstance(status, int) else 0
