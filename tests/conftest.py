@@ -10,6 +10,8 @@ import pytest
 
 from labtools import process
 
+pytest_plugins = ["plugins.lab_channel", "plugins.ssh_host"]
+
 ISOLATED_VARS = (
     "HOME",
     "XDG_CONFIG_HOME",

@@ -1,0 +1,1 @@
+"""Fixtures for an offline conda channel and environments built from it (environments issue)."""
