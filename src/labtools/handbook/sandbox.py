@@ -21,8 +21,19 @@ from pathlib import Path
 from labtools.redact import SECRETS_FILE_ENV, read_secrets_file
 
 # Variables copied from the outer environment into the sandbox; everything else is dropped.
-PASSTHROUGH = ("PATH", "LANG", "LC_ALL", "TZ", "TERM", "SSL_CERT_FILE", "PIP_CERT",
-               "PIP_FIND_LINKS", "PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_CONFIG_FILE")
+PASSTHROUGH = (
+    "PATH",
+    "LANG",
+    "LC_ALL",
+    "TZ",
+    "TERM",
+    "SSL_CERT_FILE",
+    "PIP_CERT",
+    "PIP_FIND_LINKS",
+    "PIP_INDEX_URL",
+    "PIP_EXTRA_INDEX_URL",
+    "PIP_CONFIG_FILE",
+)
 
 
 class Service:
