@@ -19,12 +19,8 @@ from labtools import __version__
 
 # command name -> "module:attribute"; each later issue adds its noun here.
 COMMANDS: dict[str, str] = {
-    "spec": "labtools.cli.spec:spec",
     "handbook": "labtools.cli.handbook:handbook",
     "env": "labtools.cli.env:env",
-    "tunnel": "labtools.cli.tunnel:tunnel",
-    "jupyter": "labtools.cli.jupyter:jupyter",
-    "kernel": "labtools.cli.kernel:kernel",
 }
 
 
