@@ -73,7 +73,6 @@ site = report.site_packages
 assert site is not None and site.name == "site-packages"
 assert site.parent.name == f"python{sys.version_info.major}.{sys.version_info.minor}"
 print("site-packages:", site)
-print("installed distributions:", sum(1 for p in site.glob("*.dist-info")))
 
 # %% [markdown]
 # ## Where does an import come from?
@@ -85,7 +84,7 @@ print("installed distributions:", sum(1 for p in site.glob("*.dist-info")))
 # that works in your shell can fail for a colleague or a kernel.
 
 # %%
-for module in ("json", "nbformat", "labtools"):
+for module in ("json", "nbformat"):
     loc = where_is(module)
     print(f"{module:<10} {loc.where:<15} {loc.origin}")
 

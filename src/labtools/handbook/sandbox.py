@@ -108,6 +108,15 @@ class Sandbox:
             found |= service.secrets()
         return frozenset(found)
 
+    def record_secrets(self) -> None:
+        """Append the services' secrets to the secrets file, so checks of the site see them."""
+        known = read_secrets_file(self.secrets_file)
+        fresh = [s for s in self.secrets() if s not in known]
+        if fresh:
+            fd = os.open(self.secrets_file, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            with os.fdopen(fd, "a", encoding="utf-8") as fh:
+                fh.writelines(s.replace("\n", "\\n") + "\n" for s in fresh)
+
     def world(self, name: str) -> TutorialWorld:
         root = self.scratch / "worlds" / name
         if root.exists():
@@ -166,4 +175,5 @@ def open_sandbox(scratch: Path, services: Sequence[Service] | None = None) -> It
             stack.callback(service.stop)
             service.start(service_dir)
             sandbox.services.append(service)
+        stack.callback(sandbox.record_secrets)
         yield sandbox

@@ -1,0 +1,32 @@
+"""One handbook build per test session, shared by every docs test (nothing runs twice)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from labtools.handbook.build import BuildResult, Layout, build_handbook
+from labtools.redact import read_secrets_file
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class BuiltHandbook:
+    result: BuildResult
+    site: Path
+    layout: Layout
+    secrets: frozenset[str]
+
+
+@pytest.fixture(scope="session")
+def handbook(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BuiltHandbook]:
+    """The project's real handbook, built (or reused from the cache) into a temporary site."""
+    site = tmp_path_factory.mktemp("handbook") / "site"
+    result = build_handbook(ROOT, out=site, jobs=2)
+    layout = Layout.of(ROOT)
+    secrets = read_secrets_file(layout.work / "sandbox" / "secrets.txt")
+    yield BuiltHandbook(result=result, site=site, layout=layout, secrets=secrets)

@@ -1,0 +1,80 @@
+"""Output regression: executed tutorials vs committed references, via pytest-notebook.
+
+The outputs come from the session's handbook build (the same execution the site shows).
+Refresh after an intended change: LABTOOLS_UPDATE_REFERENCES=1 pytest this file.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pytest
+from pytest_notebook.diffing import diff_notebooks, diff_to_string, filter_diff
+from pytest_notebook.notebook import regex_replace_nb
+
+from labtools.handbook.discover import discover
+from labtools.handbook.stamp import STAMP_CELL_TAG
+
+pytestmark = pytest.mark.docs
+ROOT = Path(__file__).resolve().parents[2]
+REFERENCES = ROOT / "tests" / "docs" / "references"
+VOLATILE_TAG = "volatile-output"  # a cell whose outputs are measurements, not facts
+OUT = "/cells/*/outputs"
+# read at import: the isolation fixture clears LABTOOLS_* variables before each test
+UPDATE = os.environ.get("LABTOOLS_UPDATE_REFERENCES") == "1"
+
+NORMALIZERS: tuple[tuple[str, str, str], ...] = (
+    (OUT, re.escape(str(ROOT)), "<PROJECT>"),
+    (OUT, re.escape(sys.prefix), "<PREFIX>"),
+    (OUT, r"/(?:tmp|var/tmp)/[\w./\-]+", "<TMP>"),
+    (OUT, r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d+)?(?:\+00:00|Z| UTC)?", "<TIME>"),
+    (OUT, r"\b\d+(?:\.\d+)?\s?(?:ms|s|µs)\b", "<DURATION>"),
+    (OUT, r"\b\d+(?:\.\d+)?\s?(?:B|kB|KB|KiB|MB|MiB|GB|GiB)\b", "<SIZE>"),
+    (OUT, r"0x[0-9a-f]{6,}", "<ADDR>"),
+    (OUT, r"\b[0-9a-f]{7,64}\b", "<HASH>"),
+    (OUT, r"(127\.0\.0\.1|localhost):\d{2,5}", r"\1:<PORT>"),
+    (OUT, r"\bpid \d+", "pid <PID>"),
+)
+IGNORED = (
+    "/metadata",
+    "/cells/*/metadata",
+    "/cells/*/id",
+    "/cells/*/execution_count",
+    "/cells/*/outputs/*/execution_count",
+    "/cells/*/outputs/*/metadata",
+    "/cells/*/outputs/*/data/image/png",
+    "/cells/*/outputs/*/data/image/svg+xml",
+)
+
+
+def normalized(nb: Any) -> Any:
+    """Drop the stamp cell and volatile outputs; a stable form to commit and compare."""
+    nb = copy.deepcopy(nb)
+    nb.cells = [c for c in nb.cells if STAMP_CELL_TAG not in c.metadata.get("tags", [])]
+    for cell in nb.cells:
+        if VOLATILE_TAG in cell.metadata.get("tags", []):
+            cell.outputs = []
+    nb.metadata = {}
+    return regex_replace_nb(nb, NORMALIZERS)
+
+
+@pytest.mark.parametrize("name", [p.stem for p in discover(ROOT / "notebooks")])
+def test_tutorial_outputs_match_reference(name: str, handbook: Any) -> None:
+    executed = nbformat.read(handbook.layout.tutorials / f"{name}.ipynb", as_version=4)
+    actual = normalized(executed)
+    reference_path = REFERENCES / f"{name}.ipynb"
+    if UPDATE:
+        REFERENCES.mkdir(parents=True, exist_ok=True)
+        nbformat.write(actual, reference_path)
+    assert reference_path.exists(), (
+        f"no reference for {name}; run LABTOOLS_UPDATE_REFERENCES=1 pytest {__file__}"
+    )
+    reference = nbformat.read(reference_path, as_version=4)
+    diff = filter_diff(diff_notebooks(reference, actual), set(IGNORED))
+    assert not diff, diff_to_string(reference, diff, use_git=False, use_color=False)

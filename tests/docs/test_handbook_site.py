@@ -1,0 +1,43 @@
+"""The real handbook builds strictly, every tutorial is stamped, and no secret leaks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from labtools.handbook.discover import discover
+
+pytestmark = pytest.mark.docs
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_every_tutorial_is_built_and_stamped(handbook: Any) -> None:
+    names = [p.stem for p in discover(ROOT / "notebooks")]
+    assert [t.name for t in handbook.result.tutorials] == names
+    for name in names:
+        page = handbook.site / "tutorials" / name / "index.html"
+        html = page.read_text(encoding="utf-8")
+        assert 'class="labtools-stamp" data-result="passed"' in html, name
+        assert (handbook.site / "tutorials" / name / f"{name}.ipynb").exists()
+    status = (handbook.site / "tutorials" / "index.html").read_text(encoding="utf-8")
+    assert all(name in status for name in names)
+
+
+def test_every_tutorial_is_in_the_navigation() -> None:
+    nav = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    for path in discover(ROOT / "notebooks"):
+        assert f"tutorials/{path.stem}.ipynb" in nav, f"{path.name} is missing from mkdocs.yml nav"
+
+
+def test_site_contains_no_secret(handbook: Any) -> None:
+    secrets = {s for s in handbook.secrets if len(s) >= 8}
+    lines = {line for s in secrets for line in s.splitlines() if len(line) >= 16}
+    needles = [s.encode() for s in secrets | lines]
+    leaks = []
+    for path in handbook.site.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            leaks += [f"{path.relative_to(handbook.site)}" for n in needles if n in data]
+    assert not leaks, f"secrets found in: {sorted(set(leaks))}"
