@@ -1,0 +1,102 @@
+"""``labtools channel``: build, index and serve an offline conda channel."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+
+from labtools.cli._output import console, emit, json_option
+
+_DIR = click.Path(file_okay=False, path_type=Path)
+_FILES = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+@click.group()
+def channel() -> None:
+    """Build an offline conda channel: init, add, add-wheel, add-python, index, serve."""
+
+
+def _render(report: object) -> None:
+    from labtools.channel import ChannelReport
+
+    assert isinstance(report, ChannelReport)
+    out = console()
+    for name in report.added:
+        out.print(f"added {name}")
+    out.print(f"{report.path} ({report.url})")
+    for subdir, files in report.packages.items():
+        out.print(f"  {subdir}/: {len(files)} packages")
+
+
+@channel.command("init")
+@click.argument("directory", type=_DIR)
+@json_option
+def init_cmd(directory: Path, as_json: bool) -> None:
+    """Create an empty channel in DIRECTORY (noarch/ and this machine's subdir)."""
+    from labtools.channel import init_channel
+
+    emit(init_channel(directory), as_json=as_json, render=_render)
+
+
+@channel.command("add")
+@click.argument("directory", type=_DIR)
+@click.argument("files", nargs=-1, required=True, type=_FILES)
+@json_option
+def add_cmd(directory: Path, files: tuple[Path, ...], as_json: bool) -> None:
+    """Copy .conda / .tar.bz2 FILES into the channel (run 'channel index' after)."""
+    from labtools.channel import add_packages
+
+    emit(add_packages(directory, files), as_json=as_json, render=_render)
+
+
+@channel.command("add-wheel")
+@click.argument("directory", type=_DIR)
+@click.argument("wheels", nargs=-1, required=True, type=_FILES)
+@click.option("--python", "python_version", metavar="X.Y",
+              help="Target Python for markers and binary wheels; default: this one.")
+@json_option
+def add_wheel_cmd(directory: Path, wheels: tuple[Path, ...], python_version: str | None,
+                  as_json: bool) -> None:
+    """Convert WHEELS to conda packages (pure -> noarch: python; binary -> this subdir)."""
+    from labtools.channel import add_wheels
+
+    emit(add_wheels(directory, wheels, python_version=python_version), as_json=as_json,
+         render=_render)
+
+
+@channel.command("add-python")
+@click.argument("directory", type=_DIR)
+@json_option
+def add_python_cmd(directory: Path, as_json: bool) -> None:
+    """Package this machine's Python as a relocatable 'python' conda package."""
+    from labtools.channel import add_python
+
+    emit(add_python(directory), as_json=as_json, render=_render)
+
+
+@channel.command("index")
+@click.argument("directory", type=_DIR)
+@json_option
+def index_cmd(directory: Path, as_json: bool) -> None:
+    """Write repodata.json for every subdir (rattler's indexer)."""
+    from labtools.channel import index_channel
+
+    emit(index_channel(directory), as_json=as_json, render=_render)
+
+
+@channel.command("serve")
+@click.argument("directory", type=_DIR)
+@click.option("--port", type=int, default=8765, show_default=True)
+def serve_cmd(directory: Path, port: int) -> None:
+    """Serve the channel over HTTP on 127.0.0.1 until Ctrl-C."""
+    from labtools.channel import serve_channel
+
+    with serve_channel(directory, port=port) as url:
+        click.echo(f"serving {directory} at {url} (Ctrl-C to stop)")
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            click.echo("stopped")

@@ -1,0 +1,116 @@
+"""Byte-compile an environment once per package, then reuse the bytecode in every env.
+
+rattler installs no ``.pyc`` files, and compiling a whole env on every create costs far
+more than installing it. Here each package's ``.py`` files are compiled once into
+*checked-hash* pycs (valid wherever the source lands, unlike timestamp pycs) and kept in a
+cache beside the package cache, keyed on the package's hash and the interpreter's tag.
+Later creates hard-link those pycs into place.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from labtools import process
+
+_PY_DIR = re.compile(r"^lib/python(\d+)\.(\d+)/")
+COMPLETE = ".complete"
+
+
+@dataclass(frozen=True)
+class CompileStats:
+    reused: int  # packages whose bytecode came from the cache
+    compiled: int  # packages compiled now
+    files: int  # pyc files placed into the env
+
+
+@dataclass(frozen=True)
+class PackageSources:
+    key: str
+    sources: tuple[str, ...]  # prefix-relative .py paths
+
+
+def pyc_path(source: str, tag: str) -> str:
+    """``lib/x/mod.py`` -> ``lib/x/__pycache__/mod.<tag>.pyc`` (what importlib looks for)."""
+    head, _, name = source.rpartition("/")
+    stem = name[:-3]
+    return f"{head}/__pycache__/{stem}.{tag}.pyc" if head else f"__pycache__/{stem}.{tag}.pyc"
+
+
+def packages_with_sources(prefix: Path) -> tuple[str | None, list[PackageSources]]:
+    """The interpreter tag (``cpython-311``) and, per installed package, its ``.py`` files."""
+    tag: str | None = None
+    found: list[PackageSources] = []
+    for record_path in sorted((prefix / "conda-meta").glob("*.json")):
+        record = json.loads(record_path.read_text(encoding="utf-8"))
+        sources = []
+        for rel in record.get("files", []):
+            match = _PY_DIR.match(rel)
+            if match and rel.endswith(".py") and "/__pycache__/" not in rel:
+                tag = tag or f"cpython-{match[1]}{match[2]}"
+                sources.append(rel)
+        if sources:
+            digest = record.get("sha256") or record.get("md5") or ""
+            key = f"{record['name']}-{record['version']}-{record['build']}-{digest[:16]}"
+            found.append(PackageSources(key, tuple(sources)))
+    return tag, found
+
+
+def _place(src: Path, dst: Path) -> None:
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(src, dst)
+    except FileExistsError:
+        pass
+    except OSError:
+        shutil.copy2(src, dst)
+
+
+def _compile(prefix: Path, python: Path, sources: Iterable[str]) -> None:
+    listing = "\n".join(str(prefix / rel) for rel in sources) + "\n"
+    process.run(
+        [python, "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "checked-hash",
+         "-i", "-"],
+        input=listing,
+        check=False,  # a file that does not compile (py2 leftovers in a wheel) is not fatal
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": ""},
+        timeout=1800,
+    )
+
+
+def compile_prefix(prefix: Path, cache_dir: Path | None) -> CompileStats:
+    """Give every ``.py`` of every package in *prefix* its pyc, from *cache_dir* when possible."""
+    python = prefix / "bin" / "python"
+    tag, packages = packages_with_sources(prefix)
+    if tag is None or not python.exists():
+        return CompileStats(0, 0, 0)
+    root = cache_dir / "labtools-pyc" / tag if cache_dir is not None else None
+    fresh = [p for p in packages if root is None or not (root / p.key / COMPLETE).exists()]
+    if fresh:
+        _compile(prefix, python, (rel for p in fresh for rel in p.sources))
+    placed = 0
+    for package in packages:
+        entry = root / package.key if root is not None else None
+        cached = entry is not None and (entry / COMPLETE).exists()
+        for rel in package.sources:
+            pyc = pyc_path(rel, tag)
+            if cached:
+                assert entry is not None
+                src = entry / pyc
+                if src.exists():
+                    _place(src, prefix / pyc)
+                    placed += 1
+            elif (prefix / pyc).exists():
+                placed += 1
+                if entry is not None:
+                    _place(prefix / pyc, entry / pyc)
+        if entry is not None and not cached:
+            entry.mkdir(parents=True, exist_ok=True)
+            (entry / COMPLETE).touch()
+    return CompileStats(reused=len(packages) - len(fresh), compiled=len(fresh), files=placed)

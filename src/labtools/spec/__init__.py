@@ -1,0 +1,1 @@
+"""Environment specs: reading request files (environment.yml, and readers others register)."""
