@@ -1,0 +1,108 @@
+"""``labtools jupyter``: secure server config, config audit, remote servers over ssh."""
+
+from __future__ import annotations
+
+import sys
+from contextlib import ExitStack
+from typing import Any
+
+import click
+
+from labtools.cli._output import emit, json_option, path_arg
+from labtools.cli.tunnel import waiting
+
+
+@click.group()
+def jupyter() -> None:
+    """Secure Jupyter servers: config, audit, remote launch through a tunnel."""
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
+    line = sys.stdin.readline().rstrip("\n")
+    if not line:
+        from labtools.errors import UsageError
+
+        raise UsageError("--password read an empty password from stdin",
+                         hint="pipe the password in, or run on a terminal to be prompted")
+    return line
+
+
+@jupyter.command("config")
+@click.option("--password", "with_password", is_flag=True,
+              help="Also set a password (prompted, or one line on stdin; never an argument).")
+@click.option("--out", type=click.Path(dir_okay=False),
+              help="Config file (default: $JUPYTER_CONFIG_DIR/jupyter_server_config.json).")
+@json_option
+def config_cmd(with_password: bool, out: str | None, as_json: bool) -> None:
+    """Write a secure jupyter_server_config.json (127.0.0.1, random token, 0600)."""
+    from labtools.jupyter import write_server_config
+
+    password = _read_password() if with_password else None
+    result = write_server_config(out=path_arg(out) if out else None, password=password)
+    emit(result, as_json=as_json, render=lambda r: click.echo(
+        f"wrote {r.path} (mode {r.mode}): ip {r.ip}, random token"
+        + (", argon2 password hash" if r.password else "")
+        + "\nthe token is in the file; it is not printed"))
+
+
+@jupyter.command("audit")
+@click.argument("file", required=False, type=click.Path(dir_okay=False))
+@json_option
+def audit_cmd(file: str | None, as_json: bool) -> None:
+    """Check a Jupyter config for unsafe settings; exit 1 on findings."""
+    from labtools.jupyter import audit_config
+
+    report = audit_config(path_arg(file) if file else None)
+
+    def render(r: Any) -> None:
+        if r.ok:
+            click.echo(f"{r.path}: no findings")
+        for f in r.findings:
+            click.echo(f"{r.path}: {f.code}: {f.message} (fix: {f.fix})")
+
+    emit(report, as_json=as_json, render=render)
+    if not report.ok:
+        click.get_current_context().exit(1)
+
+
+@jupyter.command("remote")
+@click.argument("host")
+@click.option("--env", help="Conda environment on the remote to run Jupyter from.")
+@click.option("--python", help="Python interpreter on the remote to run Jupyter from.")
+@click.option("--port", "local_port", type=int, default=0, show_default=True,
+              help="Local port (0: pick a free one).")
+@click.option("-p", "--ssh-port", type=int, help="SSH port of HOST.")
+@click.option("-i", "--identity", type=click.Path(dir_okay=False), help="Private key file.")
+@click.option("-J", "--jump", help="Jump host(s), as for ssh -J.")
+@click.option("-F", "--ssh-config", type=click.Path(dir_okay=False), help="ssh config file.")
+@click.option("--timeout", type=float, default=60.0, show_default=True,
+              help="Seconds to wait for the server.")
+@click.option("--allow-root", is_flag=True, hidden=True,
+              help="Pass --allow-root to Jupyter (sandboxes only; never on a shared box).")
+@json_option
+def remote_cmd(host: str, env: str | None, python: str | None, local_port: int,
+               ssh_port: int | None, identity: str | None, jump: str | None,
+               ssh_config: str | None, timeout: float, allow_root: bool, as_json: bool) -> None:
+    """Start Jupyter on HOST (127.0.0.1, fresh token), tunnel to it; Ctrl-C stops both."""
+    from labtools.errors import TunnelError
+    from labtools.remote import remote_jupyter
+
+    with ExitStack() as stack:
+        with waiting(f"starting Jupyter on {host} and opening a tunnel"):
+            live = stack.enter_context(remote_jupyter(
+                host, env=env, python=python, local_port=local_port, port=ssh_port,
+                identity=path_arg(identity) if identity else None, jump=jump,
+                ssh_config=path_arg(ssh_config) if ssh_config else None,
+                timeout=timeout, allow_root=allow_root))
+        emit(live.server, as_json=as_json, render=lambda s: click.echo(
+            f"Jupyter on {s.host} (remote port {s.remote_port}) at {s.url}\n"
+            f"the token is in {s.token_file} (0600; not printed); Ctrl-C stops the server"))
+        sys.stdout.flush()
+        try:
+            reason = live.wait_closed()
+        except KeyboardInterrupt:
+            click.echo("stopped the remote server and closed the tunnel", err=True)
+            return
+    raise TunnelError(reason or "the remote server went away", hint="start it again")
