@@ -1,0 +1,178 @@
+"""``labtools spec``: export, compare, check, minimize and lock environment specs."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import click
+
+from labtools.cli._output import emit, json_option
+
+
+def _prefix(env: str | None, prefix: str | None) -> Path:
+    from labtools.errors import UsageError
+    from labtools.spec.sources import resolve_env
+
+    if prefix and env:
+        raise UsageError("give an env name or --prefix, not both",
+                         hint="e.g. labtools spec export --prefix ./envs/x")
+    if not prefix and not env:
+        raise UsageError("no environment given", hint="pass an env name or --prefix PATH")
+    return resolve_env(prefix or env or "")
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def _emit_text(text: str, out: str | None) -> None:
+    if out:
+        _write_atomic(Path(out).expanduser(), text)
+    else:
+        click.echo(text, nl=False)
+
+
+env_arg = click.argument("env", required=False)
+prefix_opt = click.option("-p", "--prefix", metavar="PATH", help="The environment's prefix.")
+
+
+@click.group()
+def spec() -> None:
+    """Export, compare, check, minimize and lock environment specs (no conda needed)."""
+
+
+@spec.command("export")
+@env_arg
+@prefix_opt
+@click.option("-n", "--name", help="The name: line (default: the prefix's directory name).")
+@click.option("--from-history", is_flag=True, help="Only what the user asked for.")
+@click.option("--pinned", is_flag=True, help="With --from-history: pin installed versions.")
+@click.option("--builds", is_flag=True, help="Add build strings (platform-specific).")
+@click.option("--with-prefix", is_flag=True, help="Add the prefix: line.")
+@click.option("--format", "fmt", type=click.Choice(["yaml", "json", "explicit", "requirements"]),
+              default="yaml", show_default=True)
+@click.option("-o", "--out", metavar="FILE", help="Write to FILE instead of stdout.")
+@json_option
+def export_cmd(env: str | None, prefix: str | None, name: str | None, from_history: bool,
+               pinned: bool, builds: bool, with_prefix: bool, fmt: str, out: str | None,
+               as_json: bool) -> None:
+    """Write ENV's spec in the layout of `conda env export` (pip packages included)."""
+    from labtools.spec.export import export_spec
+
+    result = export_spec(prefix=_prefix(env, prefix), name=name, from_history=from_history,
+                         pinned=pinned, builds=builds, with_prefix=with_prefix,
+                         format="json" if as_json else fmt)
+    _emit_text(result.text, out)
+
+
+def _render_diff(result: Any) -> None:
+    if result.identical:
+        click.echo(f"no difference between {result.a} and {result.b}")
+        return
+    for label, side in (("conda", result.conda), ("pip", result.pip)):
+        for change in side.added:
+            click.echo(f"{label}  + {change.name} {change.after}".rstrip())
+        for change in side.removed:
+            click.echo(f"{label}  - {change.name} {change.before}".rstrip())
+        for change in side.changed:
+            click.echo(f"{label}  ~ {change.name} {change.before} -> {change.after}")
+
+
+@spec.command("diff")
+@click.argument("a")
+@click.argument("b")
+@json_option
+def diff_cmd(a: str, b: str, as_json: bool) -> None:
+    """Compare A and B (each an env name, a prefix or a spec file)."""
+    from labtools.spec.diff import diff_specs
+
+    emit(diff_specs(a=a, b=b), as_json=as_json, render=_render_diff)
+
+
+def _render_drift(report: Any) -> None:
+    if not report.drifted:
+        click.echo(f"{report.env} matches {report.file}")
+        return
+    click.echo(f"{report.env} has drifted from {report.file}:")
+    for spec_text in report.missing:
+        click.echo(f"  missing     {spec_text}")
+    for item in report.mismatched:
+        click.echo(f"  mismatched  {item.wanted} (installed {item.installed})")
+    for name in report.extra:
+        click.echo(f"  extra       {name}")
+    for spec_text in report.pip_missing:
+        click.echo(f"  pip missing {spec_text}")
+    for item in report.pip_mismatched:
+        click.echo(f"  pip changed {item.name} {item.wanted} (installed {item.installed})")
+    for name in report.pip_extra:
+        click.echo(f"  pip extra   {name}")
+
+
+@spec.command("check")
+@env_arg
+@prefix_opt
+@click.option("--against", "against", required=True, metavar="FILE",
+              help="The environment.yml (or any spec file) the env should match.")
+@json_option
+@click.pass_context
+def check_cmd(ctx: click.Context, env: str | None, prefix: str | None, against: str,
+              as_json: bool) -> None:
+    """Report drift between ENV and a spec file; exit status 1 when they differ."""
+    from labtools.spec.check import check_env
+
+    report = check_env(env=_prefix(env, prefix), against=Path(against))
+    emit(report, as_json=as_json, render=_render_drift)
+    if report.drifted:
+        ctx.exit(1)
+
+
+@spec.command("minimize")
+@env_arg
+@prefix_opt
+@click.option("--relax", type=click.Choice(["major", "minor", "none"]), default="minor",
+              show_default=True, help="How loosely to pin the versions.")
+@json_option
+def minimize_cmd(env: str | None, prefix: str | None, relax: str, as_json: bool) -> None:
+    """The few specs that rebuild ENV: the leaves of its dependency graph."""
+    from labtools.spec.minimize import minimize_env
+
+    result = minimize_env(prefix=_prefix(env, prefix), relax=relax)
+
+    def render(res: Any) -> None:
+        for line in res.specs:
+            click.echo(line)
+        for line in res.pip:
+            click.echo(f"pip: {line}")
+
+    emit(result, as_json=as_json, render=render)
+
+
+@spec.command("lock")
+@env_arg
+@prefix_opt
+@click.option("-o", "--out", metavar="FILE", help="Write to FILE instead of stdout.")
+@json_option
+def lock_cmd(env: str | None, prefix: str | None, out: str | None, as_json: bool) -> None:
+    """Write an @EXPLICIT file (URLs + hashes) that recreates ENV exactly."""
+    from labtools.spec.locks import lock_env
+
+    text = lock_env(prefix=_prefix(env, prefix))
+    if as_json:
+        from labtools.spec.locks import parse_explicit
+
+        if out:
+            _write_atomic(Path(out).expanduser(), text)
+        emit(parse_explicit(text), as_json=True, render=lambda _: None)
+        return
+    _emit_text(text, out)
