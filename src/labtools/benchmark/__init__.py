@@ -1,0 +1,1 @@
+"""The benchmark harness: pure statistics, contestants, and the interleaved runner."""
