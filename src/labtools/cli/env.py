@@ -1,12 +1,18 @@
-"""``labtools env``: create, list, inspect and remove environments."""
+"""``labtools env``: create, name, list, inspect and remove environments."""
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import click
 
 from labtools.cli._output import console, emit, json_option
+
+BACKEND_CHOICES = ("auto", "rattler", "conda", "mamba", "micromamba", "pixi")
 
 
 @click.group()
@@ -14,17 +20,142 @@ def env() -> None:
     """Create, inspect and remove environments."""
 
 
+@contextmanager
+def _progress(enabled: bool) -> Iterator[Callable[[str, int, int], None] | None]:
+    """A rich progress bar on a terminal; nothing otherwise."""
+    if not enabled or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import Progress
+
+    with Progress(console=console(stderr=True), transient=True) as bar:
+        task = bar.add_task("linking", total=None)
+
+        def update(what: str, done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total, description=what)
+
+        yield update
+
+
+@env.command("create")
+@click.argument("name", required=False)
+@click.argument("specs", nargs=-1)
+@click.option("-f", "--file", "file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Read specs, channels and a pip: list from an environment.yml.")
+@click.option("-c", "--channel", "channels", multiple=True, metavar="DIR|URL",
+              help="Channel to install from (repeatable); default: the profile's channels.")
+@click.option("--backend", type=click.Choice(BACKEND_CHOICES), default=None,
+              help="Package manager to use; default: the profile's (auto).")
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder that holds the environments; default: the profile's envs root.")
+@click.option("--dry-run", is_flag=True, help="Solve and show the plan; install nothing.")
+@click.option("--force-name", is_flag=True, help="Accept a vague name such as env1 or test.")
+@click.option("--no-compile", is_flag=True, help="Do not byte-compile site-packages.")
+@json_option
+def create_cmd(name: str | None, specs: tuple[str, ...], file: Path | None,
+               channels: tuple[str, ...], backend: str | None, root: Path | None,
+               dry_run: bool, force_name: bool, no_compile: bool, as_json: bool) -> None:
+    """Create environment NAME from SPECs (or --file), atomically."""
+    from labtools.envs.create import create_env
+
+    with _progress(not as_json) as progress:
+        result = create_env(
+            name=name, specs=specs, file=file, channels=channels, backend=backend, root=root,
+            dry_run=dry_run, force_name=force_name, compile_bytecode=not no_compile,
+            progress=progress,
+        )
+
+    def render(_: object) -> None:
+        out = console()
+        for warning in result.warnings:
+            console(stderr=True).print(f"warning: {warning}")
+        out.print(f"backend: {result.backend} ({result.backend_reason})")
+        verb = "would install" if result.dry_run else "installed"
+        out.print(f"{verb} {len(result.packages)} packages"
+                  + (f" + pip: {' '.join(result.pip)}" if result.pip else ""))
+        for pkg in result.packages:
+            out.print(f"  {pkg.name:<28} {pkg.version:<14} {pkg.build}")
+        if not result.dry_run:
+            out.print(f"created {result.name} at {result.prefix} in {result.seconds:.1f} s")
+
+    emit(result, as_json=as_json, render=render)
+
+
+@env.command("name")
+@click.argument("specs", nargs=-1, required=True)
+@json_option
+def name_cmd(specs: tuple[str, ...], as_json: bool) -> None:
+    """Derive a semantic name from SPECs (python=3.11 pytorch=2.0 -> py311-torch20)."""
+    from labtools.envs.names import derive_name
+
+    name = derive_name(specs)
+    emit({"name": name, "specs": list(specs)}, as_json=as_json,
+         render=lambda _: click.echo(name))
+
+
+@env.command("list")
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path),
+              help="Envs root to search besides conda's folders.")
+@json_option
+def list_cmd(root: Path | None, as_json: bool) -> None:
+    """List environments (profile root, conda envs dirs, ~/.conda/environments.txt)."""
+    from labtools.envs.listing import list_envs
+
+    found = list_envs(root=root)
+
+    def render(_: object) -> None:
+        from rich.table import Table
+
+        table = Table("name", "python", "prefix", "found via")
+        for entry in found:
+            table.add_row(entry.name, entry.python_version or "-", str(entry.prefix),
+                          entry.source)
+        console().print(table if found else "no environments found")
+
+    emit(found, as_json=as_json, render=render)
+
+
+@env.command("remove")
+@click.argument("target")
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path))
+@click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
+@json_option
+def remove_cmd(target: str, root: Path | None, yes: bool, as_json: bool) -> None:
+    """Remove environment NAME or PATH (never base, never a non-environment)."""
+    from labtools.envs.listing import remove_env, resolve_env
+    from labtools.errors import UsageError
+
+    if not yes:
+        prefix = resolve_env(target, root=root)
+        if not sys.stdin.isatty():
+            raise UsageError(f"refusing to remove {prefix} without confirmation",
+                             hint="pass --yes")
+        click.confirm(f"Remove {prefix}?", abort=True)
+    removed = remove_env(target, root=root)
+    emit(removed, as_json=as_json,
+         render=lambda _: click.echo(f"removed {removed.name} ({removed.prefix})"))
+
+
 @env.command("inspect")
 @click.argument("target", required=False)
-@click.option("--why", "module", metavar="MODULE", help="Explain where MODULE is imported from.")
+@click.option("--why", "module", metavar="MODULE", help="Explain whether MODULE is importable.")
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path))
 @json_option
-def inspect_cmd(target: str | None, module: str | None, as_json: bool) -> None:
-    """Show an environment's layout, interpreter and site-packages (default: the running one)."""
+def inspect_cmd(target: str | None, module: str | None, root: Path | None,
+                as_json: bool) -> None:
+    """Show an environment's layout, interpreter, packages by origin (default: running one)."""
     from labtools.envs.inspect import inspect_env, where_is
+    from labtools.envs.listing import resolve_env
+    from labtools.envs.packages import packages_of, why_in_env
 
-    report = inspect_env(Path(target) if target else None)
-    location = where_is(module) if module else None
-    result = {"env": report, "module": location} if module else report
+    report = inspect_env(resolve_env(target, root=root) if target else None)
+    packages = packages_of(report.prefix)
+    location: Any = None
+    if module:
+        location = where_is(module) if report.is_running else why_in_env(report.prefix, module)
+    result = {"env": report, "packages": packages.packages, "warnings": packages.warnings}
+    if module:
+        result["module"] = location
 
     def render(_: object) -> None:
         out = console()
@@ -33,7 +164,19 @@ def inspect_cmd(target: str | None, module: str | None, as_json: bool) -> None:
         out.print(f"  site-packages {report.site_packages or '-'}")
         for name, present in report.layout.items():
             out.print(f"  {name + '/':<13} {'yes' if present else 'no'}")
+        conda = sum(p.origin == "conda" for p in packages.packages)
+        out.print(f"  packages      {conda} from conda, {len(packages.packages) - conda} from pip")
+        for pkg in packages.packages:
+            if pkg.origin == "pip":
+                out.print(f"    pip: {pkg.name} {pkg.version}")
+        for warning in packages.warnings:
+            console(stderr=True).print(f"warning: {warning}")
         if location is not None:
             out.print(f"  {location.module}: {location.explanation}")
 
     emit(result, as_json=as_json, render=render)
+
+from labtools.cli.env_update import rollback_cmd, snapshots_cmd, update_cmd  # noqa: E402
+
+for _command in (update_cmd, rollback_cmd, snapshots_cmd):
+    env.add_command(_command)
