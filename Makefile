@@ -16,6 +16,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 handbook: $(STAMP)
+	@bash tools/system-deps.sh handbook
 	$(BIN)/labtools handbook build --out site --jobs $(JOBS)
 
 test: $(STAMP) lint typecheck pytest

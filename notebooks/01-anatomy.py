@@ -107,7 +107,7 @@ assert str(report.site_packages) in missing.explanation
 print(missing.explanation)
 
 # %% [markdown]
-# ## Activation is only `PATH`
+# ## Activating only changes PATH
 #
 # `which python` returns the first `python` on `PATH`. The same command, with this
 # environment's `bin/` removed from `PATH`, finds a different interpreter (or none).

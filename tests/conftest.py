@@ -83,3 +83,22 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 if process.which(tool) is None:
                     hint = process.INSTALL_HINTS.get(tool, f"install {tool}")
                     item.add_marker(pytest.mark.skip(reason=f"{tool} is not on PATH ({hint})"))
+
+
+_EXIT_STATUS: list[int] = []
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    _EXIT_STATUS.append(int(exitstatus))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Leave without finalizing py-rattler: its tokio threads can crash CPython's shutdown
+    (pyo3-async-runtimes #40), turning a green run into a SIGSEGV. See labtools.cli.run."""
+    import sys
+
+    if "rattler" in sys.modules and _EXIT_STATUS and not hasattr(config, "workerinput"):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(_EXIT_STATUS[-1])

@@ -1,7 +1,5 @@
 """``python -m labtools``."""
 
-import sys
+from labtools.cli import run
 
-from labtools.cli import main
-
-sys.exit(main())
+run()

@@ -61,16 +61,17 @@ def read_secrets_file(path: Path) -> frozenset[str]:
 
 
 def redact(text: str, extra: Iterable[str] = ()) -> str:
-    """Mask every known secret, every secret in *extra*, and every secret-shaped pattern."""
+    """Mask every secret-shaped pattern, every known secret and every secret in *extra*."""
+    for pattern in PATTERNS:
+        text = pattern.sub(MASK, text)
     secrets = sorted(known_secrets() | {s for s in extra if len(s) >= _MIN_LEN}, key=len)
     for secret in reversed(secrets):
         if secret in text:
             text = text.replace(secret, MASK)
         if "\n" in secret:
-            # multi-line secrets (keys) also appear line by line
+            # multi-line secrets (keys) also appear line by line; their BEGIN/END marker
+            # lines are the same for every key and say nothing secret
             for line in secret.splitlines():
-                if len(line) >= 16 and line in text:
+                if len(line) >= 16 and not line.startswith("-----") and line in text:
                     text = text.replace(line, MASK)
-    for pattern in PATTERNS:
-        text = pattern.sub(MASK, text)
     return text

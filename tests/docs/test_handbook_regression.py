@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import os
+import platform
 import re
 import sys
 from pathlib import Path
@@ -32,13 +33,18 @@ UPDATE = os.environ.get("LABTOOLS_UPDATE_REFERENCES") == "1"
 NORMALIZERS: tuple[tuple[str, str, str], ...] = (
     (OUT, re.escape(str(ROOT)), "<PROJECT>"),
     (OUT, re.escape(sys.prefix), "<PREFIX>"),
+    (OUT, re.escape(platform.python_version()) + r"\b", "<PYTHON-VERSION>"),
     (OUT, r"/(?:tmp|var/tmp)/[\w./\-]+", "<TMP>"),
     (OUT, r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d+)?(?:\+00:00|Z| UTC)?", "<TIME>"),
     (OUT, r"\b\d+(?:\.\d+)?\s?(?:ms|s|µs)\b", "<DURATION>"),
     (OUT, r"\b\d+(?:\.\d+)?\s?(?:B|kB|KB|KiB|MB|MiB|GB|GiB)\b", "<SIZE>"),
+    (OUT, r"\b\d{8}T\d{6}\b", "<TIMESTAMP>"),
     (OUT, r"0x[0-9a-f]{6,}", "<ADDR>"),
-    (OUT, r"\b[0-9a-f]{7,64}\b", "<HASH>"),
+    (OUT, r"SHA256:[A-Za-z0-9+/]{43}", "SHA256:<FINGERPRINT>"),
+    (OUT, r"\b(?=[0-9a-f]*[a-f])(?=[0-9a-f]*\d)[0-9a-f]{8,64}\b", "<HASH>"),
+    (OUT, r"(?<![\d.])\d+\.\d{3,}(?![\d.])", "<FLOAT>"),
     (OUT, r"(127\.0\.0\.1|localhost):\d{2,5}", r"\1:<PORT>"),
+    (OUT, r"\bport:? \d{2,5}\b", "port <PORT>"),
     (OUT, r"\bpid \d+", "pid <PID>"),
 )
 IGNORED = (

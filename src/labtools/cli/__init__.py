@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 import sys
 import traceback
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -19,8 +20,17 @@ from labtools import __version__
 
 # command name -> "module:attribute"; each later issue adds its noun here.
 COMMANDS: dict[str, str] = {
+    "spec": "labtools.cli.spec:spec",
     "handbook": "labtools.cli.handbook:handbook",
     "env": "labtools.cli.env:env",
+    "channel": "labtools.cli.channel:channel",
+    "profile": "labtools.cli.profile:profile",
+    "tunnel": "labtools.cli.tunnel:tunnel",
+    "jupyter": "labtools.cli.jupyter:jupyter",
+    "kernel": "labtools.cli.kernel:kernel",
+    "doctor": "labtools.cli.doctor:doctor",
+    "bench": "labtools.cli.bench:bench",
+    "clean": "labtools.cli.clean:clean",
 }
 
 
@@ -91,3 +101,18 @@ def main(argv: list[str] | None = None) -> int:
         click.echo("labtools: aborted", err=True)
         return 1
     return status if isinstance(status, int) else 0
+
+
+def run() -> NoReturn:
+    """Console-script entry: :func:`main`, then exit without finalizing py-rattler.
+
+    py-rattler's tokio worker threads race CPython's finalization and crash the process
+    (SIGSEGV) after its work is done, about 1 run in 40 here (pyo3-async-runtimes #40).
+    Once rattler is loaded, flush and leave with ``os._exit``: nothing is left to clean.
+    """
+    status = main()
+    if "rattler" in sys.modules:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(status)
+    sys.exit(status)

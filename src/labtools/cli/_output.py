@@ -56,9 +56,21 @@ def emit(result: Any, *, as_json: bool, render: Callable[[Any], None]) -> None:
 
 def console(stderr: bool = False) -> Any:
     """A rich console (imported lazily: rich costs import time)."""
+    import os
+
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+    # NO_COLOR (no-color.org) wins over FORCE_COLOR, which ipykernel sets for every
+    # subprocess; never Jupyter mode: a CLI run from a notebook cell prints plain text.
+    plain = "NO_COLOR" in os.environ
+    return Console(
+        stderr=stderr,
+        highlight=False,
+        soft_wrap=True,
+        force_jupyter=False,
+        force_terminal=False if plain else None,
+        no_color=plain,
+    )
 
 
 def path_arg(value: str | Path) -> Path:

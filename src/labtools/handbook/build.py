@@ -12,8 +12,9 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -133,7 +134,15 @@ def _run_one(
     nb = read_tutorial(path)
     world = sandbox.world(path.stem)
     started_at = datetime.now(UTC).replace(microsecond=0)
-    duration = execute_notebook(nb, world, options, label=path.name)
+    try:
+        duration = execute_notebook(nb, world, options, label=path.name)
+    except HandbookError as exc:
+        # keep what ran, so the failure can be read cell by cell (Jupyter Book #1943)
+        redact_notebook(nb, sandbox.secrets())
+        partial = layout.work / "failed" / f"{path.stem}.ipynb"
+        _write_atomic(partial, nbformat.writes(nb))
+        hint = f"{exc.hint}; " if exc.hint else ""
+        raise HandbookError(exc.message, hint=f"{hint}outputs so far: {partial}") from None
     redact_notebook(nb, sandbox.secrets())
     stamp = Stamp(
         tutorial=path.stem,
@@ -150,6 +159,7 @@ def _run_one(
     nb.metadata.pop("jupytext", None)
     output = layout.tutorials / f"{path.stem}.ipynb"
     _write_atomic(output, nbformat.writes(nb))
+    (layout.work / "failed" / f"{path.stem}.ipynb").unlink(missing_ok=True)
     shutil.copyfile(path, layout.tutorials / path.name)
     return TutorialOutcome(path.stem, "executed", stamp, output)
 
@@ -171,15 +181,41 @@ def build_handbook(
     to tutorials whose stem contains one of the given strings. ``services`` overrides the
     sandbox's default lab services.
     """
-    started = time.monotonic()
     layout = Layout.of(Path(project))
-    options = options or ExecOptions()
+    layout.work.mkdir(parents=True, exist_ok=True)
+    with _build_lock(layout.work / "build.lock"):
+        return _build(layout, out, force, jobs, only, options or ExecOptions(), services, on_event)
+
+
+@contextmanager
+def _build_lock(path: Path) -> Iterator[None]:
+    """Serialize builds of one project: parallel builds would share the sandbox (Quarto #6116)."""
+    import fcntl
+
+    with path.open("a+") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _build(
+    layout: Layout,
+    out: Path | str | None,
+    force: bool,
+    jobs: int,
+    only: Sequence[str],
+    options: ExecOptions,
+    services: Sequence[Service] | None,
+    on_event: Event | None,
+) -> BuildResult:
+    started = time.monotonic()
     emit = on_event or (lambda event, name: None)
     tutorials = discover(layout.notebooks)
     if only:
         tutorials = [p for p in tutorials if any(o in p.stem for o in only)]
     layout.tutorials.mkdir(parents=True, exist_ok=True)
-    layout.work.mkdir(parents=True, exist_ok=True)
 
     world_facts = "|".join([facts.labtools_tree_hash(), facts.environment_hash()])
     service_list = list(services) if services is not None else None
@@ -244,11 +280,11 @@ def build_handbook(
 
 
 def _services_fingerprint(services: list[Service] | None) -> str:
-    if services is not None:
-        return ";".join(sorted(s.fingerprint() for s in services))
-    from labtools.handbook.sandbox import DEFAULT_SERVICES
+    if services is None:
+        from labtools.handbook.sandbox import DEFAULT_SERVICES, load_services
 
-    return ";".join(DEFAULT_SERVICES)
+        services = load_services(DEFAULT_SERVICES)
+    return ";".join(sorted(s.fingerprint() for s in services))
 
 
 def _write_status_page(layout: Layout, outcomes: Sequence[TutorialOutcome]) -> None:

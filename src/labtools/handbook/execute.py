@@ -132,6 +132,7 @@ async def _execute(nb: Any, world: TutorialWorld, options: ExecOptions, label: s
         startup_timeout=int(options.startup_timeout),
         allow_errors=False,
         record_timing=False,
+        coalesce_streams=True,
         kernel_name=KERNEL_NAME,
         resources={"metadata": {"path": str(world.cwd)}},
         on_cell_start=on_cell_start,

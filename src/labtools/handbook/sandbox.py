@@ -9,10 +9,12 @@ and describe themselves to tutorials the way a team's real lab is described: thr
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import os
 import shutil
 import sys
+import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -56,7 +58,10 @@ class Service:
         return set()
 
     def fingerprint(self) -> str:
-        """What about this service, if changed, invalidates cached tutorials."""
+        """What about this service, if changed, invalidates cached tutorials.
+
+        Called before :meth:`start` (a build that executes nothing starts no service).
+        """
         return self.name
 
     def stop(self) -> None:
@@ -64,7 +69,10 @@ class Service:
 
 
 # Services every handbook build starts: "module:Class" entries, instantiated with no args.
-DEFAULT_SERVICES: list[str] = []
+DEFAULT_SERVICES: list[str] = [
+    "labtools.handbook.lab_channel:LabChannelService",
+    "labtools.handbook.ssh_host:SshHostService",
+]
 
 
 def load_services(specs: Sequence[str]) -> list[Service]:
@@ -94,19 +102,26 @@ class Sandbox:
     scratch: Path
     services: list[Service] = field(default_factory=list)
     secrets_file: Path = field(init=False)
+    _runtime_dirs: list[Path] = field(init=False, default_factory=list)
 
     def __post_init__(self) -> None:
         self.scratch = self.scratch.resolve()
         self.secrets_file = self.scratch / "secrets.txt"
-
-    def fingerprint(self) -> str:
-        return ";".join(sorted(s.fingerprint() for s in self.services))
 
     def secrets(self) -> frozenset[str]:
         found: set[str] = set(read_secrets_file(self.secrets_file))
         for service in self.services:
             found |= service.secrets()
         return frozenset(found)
+
+    def runtime_dir(self, name: str) -> Path:
+        """A short, private runtime folder for one tutorial (outside the scratch tree)."""
+        tag = hashlib.sha256(f"{self.scratch}/{name}".encode()).hexdigest()[:10]
+        return Path(tempfile.gettempdir()) / f"labtools-{os.getuid()}" / tag
+
+    def remove_runtime_dirs(self) -> None:
+        for run in self._runtime_dirs:
+            shutil.rmtree(run, ignore_errors=True)
 
     def record_secrets(self) -> None:
         """Append the services' secrets to the secrets file, so checks of the site see them."""
@@ -123,16 +138,20 @@ class Sandbox:
             shutil.rmtree(root)
         home = root / "home"
         cwd = root / "work"
+        # sockets (ssh control masters, kernels) need a short path: Unix sockets max ~107 bytes
+        run = self.runtime_dir(name)
+        if run.exists():
+            shutil.rmtree(run)
         dirs = {
             "HOME": home,
             "XDG_CONFIG_HOME": home / ".config",
             "XDG_DATA_HOME": home / ".local" / "share",
             "XDG_CACHE_HOME": home / ".cache",
             "XDG_STATE_HOME": home / ".local" / "state",
-            "XDG_RUNTIME_DIR": root / "run",
+            "XDG_RUNTIME_DIR": run,
             "JUPYTER_DATA_DIR": home / ".local" / "share" / "jupyter",
             "JUPYTER_CONFIG_DIR": home / ".jupyter",
-            "JUPYTER_RUNTIME_DIR": root / "run" / "jupyter",
+            "JUPYTER_RUNTIME_DIR": run / "jupyter",
             "IPYTHONDIR": home / ".ipython",
             "MPLCONFIGDIR": home / ".config" / "matplotlib",
             "CONDA_ENVS_PATH": root / "conda-envs",
@@ -141,7 +160,9 @@ class Sandbox:
         for path in dirs.values():
             path.mkdir(parents=True, exist_ok=True)
         cwd.mkdir(parents=True, exist_ok=True)
-        (root / "run").chmod(0o700)
+        run.chmod(0o700)
+        run.parent.chmod(0o700)
+        self._runtime_dirs.append(run)
         env = {k: os.environ[k] for k in PASSTHROUGH if k in os.environ}
         # the tutorial's interpreter and the labtools CLI come first on PATH
         env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
@@ -159,6 +180,8 @@ class Sandbox:
         for service in self.services:
             env.update(service.environ())
             service.prepare_home(home)
+        # environments a tutorial creates are its own: parallel tutorials never collide
+        env["LABTOOLS_ENVS_ROOT"] = str(root / "envs")
         return TutorialWorld(name=name, root=root, home=home, cwd=cwd, env=env)
 
 
@@ -175,5 +198,6 @@ def open_sandbox(scratch: Path, services: Sequence[Service] | None = None) -> It
             stack.callback(service.stop)
             service.start(service_dir)
             sandbox.services.append(service)
+        stack.callback(sandbox.remove_runtime_dirs)
         stack.callback(sandbox.record_secrets)
         yield sandbox

@@ -1,0 +1,143 @@
+"""A real browser (Debian chromium, headless) drives the built handbook."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from labtools import process
+
+pytestmark = [pytest.mark.docs, pytest.mark.requires_tool("chromium")]
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = ROOT / "build" / "screenshots"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def site_url(handbook: Any) -> Iterator[str]:
+    handler = functools.partial(QuietHandler, directory=str(handbook.site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    executable = process.which("chromium")
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+class Page:
+    """A page that records console errors, failed requests and uncaught exceptions."""
+
+    def __init__(self, browser: Any) -> None:
+        self.page = browser.new_page(viewport={"width": 1280, "height": 800})
+        self.errors: list[str] = []
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(f"uncaught: {e}"))
+        self.page.on("requestfailed", lambda r: self.errors.append(f"request failed: {r.url}"))
+
+    def open(self, url: str) -> Any:
+        response = self.page.goto(url)
+        self.page.wait_for_load_state("networkidle")
+        return response
+
+
+def pages_of(site: Path) -> list[str]:
+    found = []
+    for index in sorted(site.rglob("index.html")):
+        rel = index.parent.relative_to(site).as_posix()
+        found.append("" if rel == "." else f"{rel}/")
+    return found
+
+
+def test_every_page_loads_without_console_errors(
+    handbook: Any, site_url: str, browser: Any
+) -> None:
+    pages = pages_of(handbook.site)
+    assert len(pages) >= 4
+    problems = {}
+    for rel in pages:
+        page = Page(browser)
+        response = page.open(f"{site_url}/{rel}")
+        if response is None or response.status != 200 or page.errors:
+            problems[rel] = (response.status if response else None, page.errors)
+        page.page.close()
+    assert not problems, problems
+
+
+def test_navigation_tabs_lead_to_pages(site_url: str, browser: Any) -> None:
+    page = Page(browser)
+    page.open(f"{site_url}/")
+    page.page.get_by_role("link", name="Tutorials").first.click()
+    page.page.wait_for_load_state("networkidle")
+    assert "/tutorials/" in page.page.url
+    assert "Verification status" in page.page.inner_text("article")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.page.screenshot(path=str(SHOTS / "status.png"))
+
+
+def test_search_finds_kernel(site_url: str, browser: Any) -> None:
+    page = Page(browser)
+    page.open(f"{site_url}/")
+    page.page.keyboard.press("/")  # material's search shortcut, as a reader would
+    page.page.keyboard.type("kernel", delay=30)
+    page.page.wait_for_selector(".md-search-result__item", timeout=15000)
+    results = page.page.inner_text(".md-search-result")
+    assert "kernel" in results.lower()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.page.screenshot(path=str(SHOTS / "search.png"))
+
+
+def test_stamp_is_visible_on_every_tutorial(handbook: Any, site_url: str, browser: Any) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for tutorial in handbook.result.tutorials:
+        page = Page(browser)
+        page.open(f"{site_url}/tutorials/{tutorial.name}/")
+        stamp = page.page.locator(".labtools-stamp").first
+        assert stamp.is_visible(), tutorial.name
+        assert "Verified: passed" in stamp.inner_text()
+        page.page.screenshot(path=str(SHOTS / f"{tutorial.name}.png"))
+        page.page.close()
+
+
+def test_dark_mode_toggle_switches_scheme(site_url: str, browser: Any) -> None:
+    page = Page(browser)
+    page.open(f"{site_url}/")
+    scheme = page.page.get_attribute("body", "data-md-color-scheme")
+    page.page.locator("form[data-md-component=palette] label:visible").first.click()
+    page.page.wait_for_timeout(300)
+    toggled = page.page.get_attribute("body", "data-md-color-scheme")
+    assert {scheme, toggled} == {"default", "slate"}
+    page.page.screenshot(path=str(SHOTS / "dark.png"))

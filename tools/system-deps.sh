@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Install the system packages a make target needs, when missing (Debian/Ubuntu, apt-get).
+#   tools/system-deps.sh handbook   -> the OpenSSH client (tunnels); sshd is optional there
+#   tools/system-deps.sh test       -> OpenSSH client + server, Debian chromium (browser tests)
+# Without root or apt-get it only reports what is missing: the tests that need a part
+# skip with a stated reason, and the handbook falls back to an in-process SSH server.
+set -euo pipefail
+need=()
+command -v ssh >/dev/null 2>&1 || need+=(openssh-client)
+if [ "${1:-test}" = "test" ]; then
+  command -v sshd >/dev/null 2>&1 || [ -x /usr/sbin/sshd ] || need+=(openssh-server)
+  command -v chromium >/dev/null 2>&1 || need+=(chromium)
+fi
+[ ${#need[@]} -eq 0 ] && exit 0
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then SUDO="sudo -n"; fi
+fi
+if ! command -v apt-get >/dev/null 2>&1 || { [ "$(id -u)" -ne 0 ] && [ -z "$SUDO" ]; }; then
+  echo "system-deps: missing ${need[*]}; install them with your package manager" >&2
+  exit 0
+fi
+echo "system-deps: installing ${need[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" > /dev/null
