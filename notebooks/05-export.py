@@ -130,8 +130,8 @@ from labtools.channel.lab import make_wheel  # noqa: E402
 
 wheel = make_wheel(Path("wheels"), "lab-notes", "0.3.1",
                    files={"lab_notes/__init__.py": "VERSION = '0.3.1'\n"})
-process.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-index",
-             "--disable-pip-version-check", "--prefix", copy, wheel], timeout=120)
+_ = process.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-index",
+                 "--disable-pip-version-check", "--prefix", copy, wheel], timeout=120)
 
 # %% [markdown]
 # `spec check` compares the environment with the file and exits with status 1 when they

@@ -28,5 +28,5 @@ def handbook(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BuiltHandbook
     site = tmp_path_factory.mktemp("handbook") / "site"
     result = build_handbook(ROOT, out=site, jobs=2)
     layout = Layout.of(ROOT)
-    secrets = read_secrets_file(layout.work / "sandbox" / "secrets.txt")
+    secrets = read_secrets_file(layout.sandbox / "secrets.txt")
     yield BuiltHandbook(result=result, site=site, layout=layout, secrets=secrets)

@@ -10,7 +10,7 @@ import nbformat
 import pytest
 
 from labtools.errors import HandbookError
-from labtools.handbook.build import build_handbook
+from labtools.handbook.build import Layout, build_handbook
 from labtools.handbook.execute import ExecOptions
 from labtools.handbook.sandbox import Service
 
@@ -158,7 +158,7 @@ print("secret is", os.environ["LAB_SECRET"])
     build_handbook(project, out="site", services=[SecretService()])
     assert snapshot(isolated_home) == before, "the real HOME changed"
     assert os.environ["HOME"] == str(isolated_home)
-    worlds = project / "build/handbook/sandbox/worlds/06-home"
+    worlds = Layout.of(project).sandbox / "worlds/06-home"
     assert (worlds / "home/touched-by-tutorial").exists()
     assert (worlds / "home/.local/share/jupyter/kernels/nbk/kernel.json").exists()
     executed = (project / "docs/tutorials/06-home.ipynb").read_text()

@@ -66,7 +66,14 @@ class Layout:
     notebooks: Path
     docs: Path
     tutorials: Path  # executed notebooks, rendered by mkdocs-jupyter
-    work: Path  # scratch: sandbox, logs, fingerprints
+    work: Path  # build state: lock, fingerprints, partial outputs of failed tutorials
+
+    @property
+    def sandbox(self) -> Path:
+        """The sandbox's scratch folder: a short path of fixed length, whatever the checkout,
+        so that tutorial outputs (and how tables wrap around paths) do not depend on it."""
+        tag = digest([str(self.project)])[:8]
+        return Path(tempfile.gettempdir()) / f"labtools-{os.getuid()}" / f"hb-{tag}"
 
     @classmethod
     def of(cls, project: Path) -> Layout:
@@ -240,7 +247,7 @@ def _build(
 
     if todo:
         commit = facts.git_commit(layout.project)
-        with open_sandbox(layout.work / "sandbox", service_list) as sandbox:
+        with open_sandbox(layout.sandbox, service_list) as sandbox:
             failures: list[str] = []
 
             def job(item: tuple[Path, str]) -> TutorialOutcome | None:

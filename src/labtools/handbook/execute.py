@@ -77,8 +77,12 @@ def _kernel_manager(world: TutorialWorld) -> Any:
     kernels = world.root / "handbook-kernels"
     spec_dir = kernels / KERNEL_NAME
     spec_dir.mkdir(parents=True, exist_ok=True)
+    # the environment's canonical interpreter, whichever alias (python3, pytest's shebang)
+    # started this build: outputs must not depend on how the build was launched
+    canonical = Path(sys.prefix) / "bin" / "python"
+    python = str(canonical) if canonical.exists() else sys.executable
     spec = {
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "argv": [python, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
         "display_name": "Python 3 (labtools handbook)",
         "language": "python",
         "metadata": {"debugger": False},

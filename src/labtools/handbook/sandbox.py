@@ -189,6 +189,7 @@ class Sandbox:
 def open_sandbox(scratch: Path, services: Sequence[Service] | None = None) -> Iterator[Sandbox]:
     """Start *services* (default: :data:`DEFAULT_SERVICES`) in *scratch*; stop them on exit."""
     scratch.mkdir(parents=True, exist_ok=True)
+    scratch.parent.chmod(0o700)  # private: holds keys and the secrets file
     chosen = list(services) if services is not None else load_services(DEFAULT_SERVICES)
     sandbox = Sandbox(scratch=scratch, services=[])
     with ExitStack() as stack:
