@@ -117,3 +117,24 @@ def test_unraised_cells_finds_tagged_cells_without_error() -> None:
     silent = nbformat.v4.new_code_cell("1", metadata={"tags": ["raises-exception"]})
     nb.cells = [ok, nbformat.v4.new_markdown_cell("x"), silent]
     assert unraised_cells(nb) == [2]
+
+
+def test_long_outputs_keep_head_and_tail_only() -> None:
+    from labtools.handbook.truncate import truncate_outputs, truncate_text
+
+    long = "".join(f"line {i}\n" for i in range(200))
+    short = truncate_text(long, max_lines=80, head=50, tail=20)
+    kept = short.splitlines()
+    assert kept[0] == "line 0" and kept[49] == "line 49" and kept[-1] == "line 199"
+    assert "130 lines not shown" in kept[50] and len(kept) == 71
+    assert truncate_text("a\nb\n") == "a\nb\n"
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("x")
+    cell.outputs = [
+        nbformat.v4.new_output("stream", name="stdout", text=long),
+        nbformat.v4.new_output("execute_result", data={"text/plain": "ok"}),
+    ]
+    nb.cells = [cell]
+    assert truncate_outputs(nb) == 1
+    assert "lines not shown" in cell.outputs[0]["text"]
+    assert cell.outputs[1]["data"]["text/plain"] == "ok"

@@ -54,6 +54,9 @@ def emit(result: Any, *, as_json: bool, render: Callable[[Any], None]) -> None:
         render(result)
 
 
+PIPE_WIDTH = 240
+
+
 def console(stderr: bool = False) -> Any:
     """A rich console (imported lazily: rich costs import time)."""
     import os
@@ -63,6 +66,10 @@ def console(stderr: bool = False) -> Any:
     # NO_COLOR (no-color.org) wins over FORCE_COLOR, which ipykernel sets for every
     # subprocess; never Jupyter mode: a CLI run from a notebook cell prints plain text.
     plain = "NO_COLOR" in os.environ
+    stream = sys.stderr if stderr else sys.stdout
+    # piped or captured output is not wrapped to 80 columns: a path folded across lines
+    # cannot be copied back, and tables read fine in a file or a notebook at this width
+    width = None if stream.isatty() else PIPE_WIDTH
     return Console(
         stderr=stderr,
         highlight=False,
@@ -70,6 +77,7 @@ def console(stderr: bool = False) -> Any:
         force_jupyter=False,
         force_terminal=False if plain else None,
         no_color=plain,
+        width=width,
     )
 
 

@@ -36,6 +36,7 @@ from labtools.handbook.stamp import (
     render_stamp_html,
     render_status_markdown,
 )
+from labtools.handbook.truncate import truncate_outputs
 
 Event = Callable[[str, str], None]  # (event, tutorial) with event in start|executed|cached|failed
 
@@ -151,6 +152,7 @@ def _run_one(
         hint = f"{exc.hint}; " if exc.hint else ""
         raise HandbookError(exc.message, hint=f"{hint}outputs so far: {partial}") from None
     redact_notebook(nb, sandbox.secrets())
+    truncate_outputs(nb)
     stamp = Stamp(
         tutorial=path.stem,
         executed_at=started_at.isoformat(),

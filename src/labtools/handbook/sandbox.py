@@ -173,7 +173,6 @@ class Sandbox:
                 "PYTHONNOUSERSITE": "1",
                 "LABTOOLS_SANDBOX": "1",
                 "NO_COLOR": "1",
-                "COLUMNS": "100",
                 SECRETS_FILE_ENV: str(self.secrets_file),
             }
         )
