@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-import http.server
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,6 +9,7 @@ from typing import Any
 import pytest
 
 from labtools import process
+from labtools.httpserve import serve_directory
 
 pytestmark = [pytest.mark.docs, pytest.mark.requires_tool("chromium")]
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,22 +25,10 @@ CHROMIUM_ARGS = [
 ]
 
 
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
 def site_url(handbook: Any) -> Iterator[str]:
-    handler = functools.partial(QuietHandler, directory=str(handbook.site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve_directory(handbook.site) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,6 @@ rattler's indexer, and ``serve_channel`` serves the folder over HTTP on 127.0.0.
 
 from __future__ import annotations
 
-import asyncio
 import shutil
 import sys
 from collections.abc import Iterator, Sequence
@@ -16,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from labtools.aio import run_sync
 from labtools.errors import ChannelError
 
 PACKAGE_SUFFIXES = (".conda", ".tar.bz2")
@@ -149,7 +149,7 @@ def index_channel(channel: Path | str) -> ChannelReport:
 
     root = _require_channel(Path(channel))
     try:
-        asyncio.run(index_fs(root, write_zst=False, write_shards=False, force=True))
+        run_sync(index_fs(root, write_zst=False, write_shards=False, force=True))
     except Exception as exc:  # rattler raises its own exception types
         raise ChannelError(f"indexing {root} failed: {exc}") from None
     return _report(root)
@@ -158,28 +158,8 @@ def index_channel(channel: Path | str) -> ChannelReport:
 @contextmanager
 def serve_channel(channel: Path | str, *, port: int = 0) -> Iterator[str]:
     """Serve the channel over HTTP on 127.0.0.1; yields its URL; stops on exit."""
-    import functools
-    import http.server
-    import threading
+    from labtools.httpserve import serve_directory
 
     root = _require_channel(Path(channel)).resolve()
-
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, format: str, *args: object) -> None:
-            """Keep requests off stderr."""
-
-    handler = functools.partial(Quiet, directory=str(root))
-    try:
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
-    except OSError as exc:
-        raise ChannelError(
-            f"cannot serve on 127.0.0.1:{port}: {exc.strerror}", hint="pick another --port"
-        ) from None
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with serve_directory(root, port=port, error=ChannelError) as url:
+        yield url

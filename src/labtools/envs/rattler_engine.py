@@ -8,13 +8,13 @@ empty and nothing is byte-compiled. :func:`finish_prefix` fixes all of that.
 
 from __future__ import annotations
 
-import asyncio
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
+from labtools.aio import run_sync
 from labtools.errors import ChannelError, SolveError, SpecError
 
 Progress = Callable[[str, int, int], None]  # (what, done, total)
@@ -110,7 +110,7 @@ def solve(
         )
 
     try:
-        return asyncio.run(run())
+        return run_sync(run())
     except Exception as exc:
         name = type(exc).__name__
         if "Solver" in name:
@@ -160,7 +160,7 @@ def install(
         )
 
     try:
-        asyncio.run(run())
+        run_sync(run())
     except Exception as exc:
         raise ChannelError(
             f"installing into {final_prefix} failed: {_first_line(exc)}",

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from labtools.aio import run_sync
 from labtools.envs.rattler_engine import Progress
 from labtools.errors import EnvError, SpecError
 
@@ -160,7 +161,6 @@ def install_exact(
 ) -> None:
     """Make *prefix* hold exactly the solution of *pins*: the engine removes the rest and
     relinks packages whose files went missing."""
-    import asyncio
 
     import rattler
 
@@ -182,7 +182,7 @@ def install_exact(
                     engine.match_specs(requested or pins)))
 
         try:
-            asyncio.run(run())
+            run_sync(run())
         except Exception as exc:
             raise ChannelError(f"restoring {prefix} failed: {' '.join(str(exc).split())}",
                                hint="check the channel and the package cache") from None

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
+from labtools.aio import run_sync
 from labtools.envs.rattler_engine import Progress
 from labtools.envs.snapshots import Snapshot
 from labtools.errors import LabtoolsError, UsageError
@@ -372,7 +373,6 @@ def _locked(prefix: Path, records: Sequence[Any], free: set[str]) -> list[Any]:
 def _solve(specs: Sequence[str], channels: Sequence[str], cache: Path, locked: Sequence[Any],
            platform: str) -> list[Any]:
     """The engine's solve, with the installed packages preferred when *locked* is given."""
-    import asyncio
 
     import rattler
     from rattler import Channel, Gateway
@@ -400,7 +400,7 @@ def _solve(specs: Sequence[str], channels: Sequence[str], cache: Path, locked: S
             locked_packages=list(locked), virtual_packages=virtual)
 
     try:
-        return asyncio.run(run())
+        return run_sync(run())
     except Exception as exc:
         if "Solver" in type(exc).__name__:
             lines = [ln.strip(" │├└─") for ln in str(exc).splitlines() if ln.strip()]

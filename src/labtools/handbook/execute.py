@@ -7,7 +7,6 @@ Failures are one line naming the tutorial, the code cell and the exception. A ce
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import sys
@@ -16,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from labtools.aio import run_sync
 from labtools.errors import HandbookError
 from labtools.handbook.sandbox import TutorialWorld
 
@@ -185,4 +185,4 @@ async def _execute(nb: Any, world: TutorialWorld, options: ExecOptions, label: s
 
 def execute_notebook(nb: Any, world: TutorialWorld, options: ExecOptions, label: str) -> float:
     """Execute *nb* in place inside *world*; returns the duration in seconds."""
-    return asyncio.run(_execute(nb, world, options, label))
+    return run_sync(_execute(nb, world, options, label))
