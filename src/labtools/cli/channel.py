@@ -89,12 +89,17 @@ def index_cmd(directory: Path, as_json: bool) -> None:
 @channel.command("serve")
 @click.argument("directory", type=_DIR)
 @click.option("--port", type=int, default=8765, show_default=True)
-def serve_cmd(directory: Path, port: int) -> None:
+@json_option
+def serve_cmd(directory: Path, port: int, as_json: bool) -> None:
     """Serve the channel over HTTP on 127.0.0.1 until Ctrl-C."""
+    import sys
+
     from labtools.channel import serve_channel
 
     with serve_channel(directory, port=port) as url:
-        click.echo(f"serving {directory} at {url} (Ctrl-C to stop)")
+        emit({"channel": directory, "url": url}, as_json=as_json,
+             render=lambda _: click.echo(f"serving {directory} at {url} (Ctrl-C to stop)"))
+        sys.stdout.flush()
         try:
             while True:
                 time.sleep(3600)

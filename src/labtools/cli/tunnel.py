@@ -161,14 +161,17 @@ def keygen_cmd(key_type: str, file: str | None, comment: str | None, force: bool
 @click.option("--known-hosts", type=click.Path(dir_okay=False), help="UserKnownHostsFile.")
 @click.option("-L", "forward", multiple=True, metavar="LOCAL:RHOST:RPORT",
               help="LocalForward lines. Repeatable.")
+@json_option
 def ssh_config_cmd(alias: str, hostname: str | None, port: int | None, user: str | None,
                    identity: str | None, jump: str | None, known_hosts: str | None,
-                   forward: tuple[str, ...]) -> None:
+                   forward: tuple[str, ...], as_json: bool) -> None:
     """Print a Host block for ~/.ssh/config."""
     from labtools.sshconfig import ssh_config_block
 
-    click.echo(ssh_config_block(
+    block = ssh_config_block(
         alias, hostname=hostname, port=port, user=user,
         identity=path_arg(identity).absolute() if identity else None, jump=jump,
         known_hosts=path_arg(known_hosts).absolute() if known_hosts else None,
-        forwards=_forwards(forward)), nl=False)
+        forwards=_forwards(forward))
+    emit({"host": alias, "block": block}, as_json=as_json,
+         render=lambda _: click.echo(block, nl=False))
