@@ -42,6 +42,8 @@ NORMALIZERS: tuple[tuple[str, str, str], ...] = (
     (OUT, r"0x[0-9a-f]{6,}", "<ADDR>"),
     (OUT, r"SHA256:[A-Za-z0-9+/]{43}", "SHA256:<FINGERPRINT>"),
     (OUT, r"\b(?=[0-9a-f]*[a-f])(?=[0-9a-f]*\d)[0-9a-f]{8,64}\b", "<HASH>"),
+    # random 8-hex ids (tunnels) may be all digits: 8 is no port, pid or version
+    (OUT, r"\b[0-9a-f]{8}\b", "<HASH>"),
     (OUT, r'"(\w*seconds|\w*_s|elapsed)": \d+(?:\.\d+)?', r'"\1": <SECONDS>'),
     (OUT, r"(?<![\d.])\d+\.\d{3,}(?![\d.])", "<FLOAT>"),
     (OUT, r"(127\.0\.0\.1|localhost):\d{2,5}", r"\1:<PORT>"),
