@@ -223,10 +223,9 @@ def dist_infos(target: Path) -> frozenset[str]:
     return frozenset(found)
 
 
-class PipContestant:
-    """pip of this interpreter: ``--dry-run --report`` to solve, ``--target`` to create."""
+class _PyPIContestant:
+    """What pip and uv share: PyPI requirements (None: the spec is not PyPI-only)."""
 
-    name = "pip"
     family = "pypi"
 
     def __init__(self, requirements: Sequence[str] | None, why_not: str,
@@ -234,6 +233,12 @@ class PipContestant:
         self.requirements = list(requirements or [])
         self.why_not = why_not if requirements is None else ""
         self.find_links = find_links
+
+
+class PipContestant(_PyPIContestant):
+    """pip of this interpreter: ``--dry-run --report`` to solve, ``--target`` to create."""
+
+    name = "pip"
 
     def probe(self) -> Probe:
         if self.why_not:
@@ -259,17 +264,14 @@ class PipContestant:
         return dist_infos(ws.prefix)
 
 
-class UvContestant:
+class UvContestant(_PyPIContestant):
     """uv: ``uv pip compile`` to solve, ``uv pip install --target`` to create."""
 
     name = "uv"
-    family = "pypi"
 
     def __init__(self, requirements: Sequence[str] | None, why_not: str,
                  find_links: Path | None = None) -> None:
-        self.requirements = list(requirements or [])
-        self.why_not = why_not if requirements is None else ""
-        self.find_links = find_links
+        super().__init__(requirements, why_not, find_links)
         beside = Path(sys.executable).parent / "uv"
         self.executable = process.which("uv") or (str(beside) if beside.is_file() else None)
 
