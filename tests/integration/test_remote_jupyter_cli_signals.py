@@ -14,6 +14,7 @@ from typing import IO
 
 import pytest
 from plugins.ssh_host import HostFactory, SshClient, write_client
+from plugins.ssh_host import jupyter_status as status
 
 from labtools import process
 from labtools.keys import KeyPair
@@ -32,19 +33,6 @@ def read_json(stream: IO[bytes]) -> dict[str, object]:
         if line.rstrip() == "}":
             data: dict[str, object] = json.loads("".join(lines))
             return data
-
-
-def status(url: str, token: str | None = None) -> int:
-    request = urllib.request.Request(url.rstrip("/") + "/api/status")
-    if token:
-        request.add_header("Authorization", f"token {token}")
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return int(response.status)
-    except urllib.error.HTTPError as error:
-        return error.code
-    except OSError:
-        return -1
 
 
 def labtools(*args: str) -> list[str]:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from plugins.ssh_host import HostFactory, write_client
+from plugins.ssh_host import jupyter_status as status
 
 from labtools import process
 from labtools.handbook.sandbox import open_sandbox
@@ -21,17 +22,6 @@ from labtools.sshconfig import Forward
 from labtools.tunnel import open_tunnel
 
 pytestmark = [pytest.mark.integration, pytest.mark.requires_tool("sshd", "ssh")]
-
-
-def status(url: str, token: str | None) -> int:
-    request = urllib.request.Request(url + "api/status")
-    if token:
-        request.add_header("Authorization", f"token {token}")
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return int(response.status)
-    except urllib.error.HTTPError as error:
-        return error.code
 
 
 def listening(port: int) -> bool:

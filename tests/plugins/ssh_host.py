@@ -17,6 +17,7 @@ import secrets
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -172,3 +173,17 @@ def jupyter_server(tmp_path: Path) -> Iterator[JupyterServer]:
         yield JupyterServer(port, token, root)
     finally:
         process.stop(proc)
+
+
+def jupyter_status(url: str, token: str | None = None) -> int:
+    """HTTP status of GET URL/api/status (token in a header); -1 when nothing answers."""
+    request = urllib.request.Request(url.rstrip("/") + "/api/status")
+    if token:
+        request.add_header("Authorization", f"token {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return error.code
+    except OSError:
+        return -1
