@@ -10,7 +10,7 @@ import pytest
 
 from labtools import process
 
-pytest_plugins = ["plugins.lab_channel", "plugins.ssh_host"]
+pytest_plugins = ["plugins.lab_channel", "plugins.ssh_host", "plugins.real_tools"]
 
 ISOLATED_VARS = (
     "HOME",

@@ -135,12 +135,26 @@ def add_wheels(
     return _report(root, added)
 
 
-def add_python(channel: Path | str) -> ChannelReport:
-    """Package the host interpreter as a relocatable ``python`` package in the channel."""
+def add_python(channel: Path | str, *, with_pip: bool = True) -> ChannelReport:
+    """Package the host interpreter as a relocatable ``python`` package in the channel.
+
+    With *with_pip* (the default) the channel also gets ``pip``, converted from the wheel
+    that CPython bundles for ``ensurepip`` (no network): conda adds pip to every python
+    request (``add_pip_as_python_dependency``) and mamba/micromamba always do, so a channel
+    with python but no pip cannot be used by them. A pip already in the channel is kept.
+    """
     from labtools.channel.python_pkg import add_python as build
+    from labtools.channel.python_pkg import bundled_pip_wheel
 
     root = _require_channel(Path(channel))
-    return _report(root, [build(root)])
+    added = [build(root)]
+    if with_pip and not any(root.glob("noarch/pip-*")):
+        from labtools.channel.wheel import wheel_to_conda
+
+        version = f"{sys.version_info.major}.{sys.version_info.minor}"
+        added.append(wheel_to_conda(bundled_pip_wheel(), root, python_version=version,
+                                    subdir=_subdir()))
+    return _report(root, added)
 
 
 def index_channel(channel: Path | str) -> ChannelReport:

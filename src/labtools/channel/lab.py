@@ -152,7 +152,7 @@ def ensure_lab_channel(cache_root: Path, *, with_wheelhouse: bool = True) -> Pat
     staging = cache_root / f".lab-channel-{uuid.uuid4().hex[:8]}"
     try:
         init_channel(staging)
-        add_python(staging)
+        add_python(staging, with_pip=not wheels)  # the wheelhouse brings a newer pip
         add_wheels(staging, [*wheels, *demo_wheels(staging / ".demo-wheels")])
         shutil.rmtree(staging / ".demo-wheels")
         index_channel(staging)

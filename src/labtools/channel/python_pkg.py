@@ -129,6 +129,20 @@ def add_python(channel: Path, *, base_prefix: Path | None = None) -> Path:
         return build_conda(stage, meta, channel / subdir)
 
 
+def bundled_pip_wheel() -> Path:
+    """The pip wheel this CPython bundles for ``ensurepip`` (offline), as a path."""
+    import ensurepip
+
+    bundled = Path(ensurepip.__file__).parent / "_bundled"
+    wheels = sorted(bundled.glob("pip-*.whl"))
+    if not wheels:
+        raise ChannelError(
+            f"this Python has no bundled pip wheel in {bundled}",
+            hint="use a CPython with ensurepip, or add a pip wheel: labtools channel add-wheel",
+        )
+    return wheels[-1]
+
+
 def current_subdir() -> str:
     """The conda subdir of this machine, e.g. ``linux-64``."""
     import platform

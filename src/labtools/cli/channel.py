@@ -68,12 +68,15 @@ def add_wheel_cmd(directory: Path, wheels: tuple[Path, ...], python_version: str
 
 @channel.command("add-python")
 @click.argument("directory", type=_DIR)
+@click.option("--pip/--no-pip", "with_pip", default=True, show_default=True,
+              help="Also add pip (from this Python's bundled wheel): conda, mamba and "
+                   "micromamba add pip to every python request.")
 @json_option
-def add_python_cmd(directory: Path, as_json: bool) -> None:
-    """Package this machine's Python as a relocatable 'python' conda package."""
+def add_python_cmd(directory: Path, with_pip: bool, as_json: bool) -> None:
+    """Package this machine's Python as a relocatable 'python' conda package (and pip)."""
     from labtools.channel import add_python
 
-    emit(add_python(directory), as_json=as_json, render=_render)
+    emit(add_python(directory, with_pip=with_pip), as_json=as_json, render=_render)
 
 
 @channel.command("index")

@@ -1,0 +1,146 @@
+"""The real conda, mamba and micromamba, each in its own sealed sandbox (one fixture).
+
+``tools/real-tools.sh`` installs the kits from ``../shared/tools`` into a cache outside the
+clone (keyed by the kits' content; a second run only checks the stamp). This plugin runs it
+once per session and hands tests a :class:`RealTool` per tool:
+
+- ``real_tool`` (parametrized: ``conda``, ``mamba``, ``micromamba``; test ids name the tool):
+  the tool on PATH, with HOME, XDG dirs, CONDARC/MAMBARC, the package cache, the envs dir and
+  ``MAMBA_ROOT_PREFIX`` all inside the test's tmp folder, set in ``os.environ`` so both the
+  in-process CLI and subprocesses see them. Nothing reaches the user's real conda.
+- ``real_tools_dir``: the folder whose ``bin/`` holds all three (session).
+
+Where the kits are absent the tests skip with the install command as the reason; with
+``LABTOOLS_REQUIRE_REAL_TOOLS=1`` (CI) they fail instead, so CI can never pass by skipping.
+The package cache is shared per tool for the session (warm, as on a developer's machine);
+everything else is per test. conda runs with the solver it defaults to (libmamba when the kit
+installed libmambapy, as with a Miniforge conda); ``conda-classic`` pins the classic solver.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+SCRIPT = REPO / "tools" / "real-tools.sh"
+TOOLS = ("conda", "mamba", "micromamba")
+INSTALL_HINT = "run tools/real-tools.sh (needs the kits in ../shared/tools or LABTOOLS_KITS)"
+
+# one rc file for all three tools: nothing but the channels a command names, never online
+CONDARC = """\
+channels: []
+default_channels: []
+custom_channels: {{}}
+custom_multichannels: {{}}
+channel_alias: file:///nonexistent-channel-alias
+offline: false
+auto_update_conda: false
+notify_outdated_conda: false
+report_errors: false
+always_yes: true
+auto_activate_base: false
+pkgs_dirs: [{pkgs}]
+envs_dirs: [{envs}]
+"""
+
+
+def required() -> bool:
+    return os.environ.get("LABTOOLS_REQUIRE_REAL_TOOLS", "") not in ("", "0")
+
+
+@dataclass(frozen=True)
+class RealTool:
+    """One real tool in its sandbox: run it, or let labtools find it on PATH."""
+
+    name: str  # conda, mamba, micromamba (conda-classic runs conda)
+    exe: Path
+    sandbox: Path
+    env: dict[str, str]
+    version: str
+
+    @property
+    def envs_dir(self) -> Path:
+        return self.sandbox / "envs"
+
+    def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([str(self.exe), *args], env=self.env, capture_output=True,
+                              text=True, check=check, timeout=600)
+
+
+@pytest.fixture(scope="session")
+def real_tools_dir() -> Path:
+    """Install (or reuse) the real tools; skip, or fail under LABTOOLS_REQUIRE_REAL_TOOLS."""
+    done = subprocess.run(["bash", str(SCRIPT)], capture_output=True, text=True, timeout=1800)
+    if done.returncode != 0:
+        reason = f"real conda/mamba/micromamba unavailable: {done.stderr.strip()[-300:]} " \
+                 f"({INSTALL_HINT})"
+        if required():
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return Path(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="session")
+def real_tool_caches(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Package caches shared per tool by the whole session (warm, like a developer's)."""
+    return tmp_path_factory.mktemp("real-tool-pkgs")
+
+
+def sandbox(root: Path, bin_dir: Path, pkgs: Path, *, solver: str | None = None) -> dict[str, str]:
+    """Make the sandbox folders and rc file under *root*; return the variables to set."""
+    for sub in ("home", "xdg/cache", "root", "envs"):
+        (root / sub).mkdir(parents=True, exist_ok=True)
+    pkgs.mkdir(parents=True, exist_ok=True)
+    rc = root / "condarc"
+    rc.write_text(CONDARC.format(pkgs=pkgs, envs=root / "envs")
+                  + (f"solver: {solver}\n" if solver else ""))
+    return {
+        "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '/usr/bin:/bin')}",
+        "HOME": str(root / "home"),
+        "XDG_CONFIG_HOME": str(root / "xdg"),
+        "XDG_CACHE_HOME": str(root / "xdg" / "cache"),
+        "CONDARC": str(rc),
+        "MAMBARC": str(rc),
+        "CONDA_PKGS_DIRS": str(pkgs),
+        "CONDA_ENVS_DIRS": str(root / "envs"),
+        "MAMBA_ROOT_PREFIX": str(root / "root"),
+        "CONDA_OVERRIDE_CUDA": "",
+        "CONDA_NUMBER_CHANNEL_NOTICES": "0",
+        "LANG": os.environ.get("LANG", "C.UTF-8"),
+    }
+
+
+def _leaky(name: str) -> bool:
+    return (name.startswith(("CONDA_", "MAMBA_", "_CE_")) and name not in ("CONDA_PKGS_DIRS",)) \
+        or name in ("CONDA_EXE", "MAMBA_EXE")
+
+
+@pytest.fixture(params=[*TOOLS, "conda-classic"])
+def real_tool(
+    request: pytest.FixtureRequest,
+    real_tools_dir: Path,
+    real_tool_caches: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[RealTool]:
+    """The named real tool in a sandbox under tmp_path, also set in ``os.environ``."""
+    variant: str = request.param
+    tool = "conda" if variant.startswith("conda") else variant
+    solver = "classic" if variant == "conda-classic" else None
+    root = tmp_path / f"sb-{variant}"
+    values = sandbox(root, real_tools_dir / "bin", real_tool_caches / variant, solver=solver)
+    for name in list(os.environ):
+        if _leaky(name):
+            monkeypatch.delenv(name)
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+    exe = real_tools_dir / "bin" / tool
+    version = subprocess.run([str(exe), "--version"], env=dict(os.environ), capture_output=True,
+                             text=True, check=True).stdout.split()[-1]
+    yield RealTool(name=variant, exe=exe, sandbox=root, env=dict(os.environ), version=version)
