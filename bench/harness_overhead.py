@@ -13,10 +13,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from labtools.bench import benchmark
-from labtools.benchmark.contestants import CommandContestant
-from labtools.benchmark.harness import run_benchmark
 from labtools.channel.lab import demo_wheels, ensure_lab_channel
+from labtools.pmbench.api import benchmark
+from labtools.pmbench.contestants import CommandContestant
+from labtools.pmbench.harness import run_benchmark
 
 REPO = Path(__file__).resolve().parents[1]
 GOAL = 0.05

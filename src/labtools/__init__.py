@@ -54,7 +54,7 @@ _LAZY: dict[str, str] = {
     "take_snapshot": "labtools.envs.snapshots:take_snapshot",
     "list_snapshots": "labtools.envs.snapshots:list_snapshots",
     "restore_snapshot": "labtools.envs.snapshots:restore_snapshot",
-    "benchmark": "labtools.bench:benchmark",
+    "benchmark": "labtools.pmbench.api:benchmark",
     "clean_caches": "labtools.clean:clean_caches",
 }
 

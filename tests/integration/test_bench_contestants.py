@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from labtools import process
-from labtools.bench import benchmark
 from labtools.channel.lab import demo_wheels
+from labtools.pmbench.api import benchmark
 
 pytestmark = pytest.mark.integration
 

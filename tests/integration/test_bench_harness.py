@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from labtools.benchmark.contestants import CommandContestant, Workspace
-from labtools.benchmark.harness import run_benchmark
 from labtools.errors import UsageError
+from labtools.pmbench.contestants import CommandContestant, Workspace
+from labtools.pmbench.harness import run_benchmark
 
 pytestmark = pytest.mark.integration
 

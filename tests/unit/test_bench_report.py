@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from labtools import report
-from labtools.bench import BenchResult
-from labtools.benchmark.harness import Agreement, BenchRun, ContestantInfo, Measurement
-from labtools.benchmark.stats import summarize
 from labtools.errors import UsageError
+from labtools.pmbench import report
+from labtools.pmbench.api import BenchResult
+from labtools.pmbench.harness import Agreement, BenchRun, ContestantInfo, Measurement
+from labtools.pmbench.stats import summarize
 
 
 def result() -> BenchResult:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from labtools.benchmark.contestants import to_pypi
-from labtools.benchmark.stats import (
+from labtools.pmbench.contestants import to_pypi
+from labtools.pmbench.stats import (
     agreement,
     normalize_name,
     percentile,

@@ -74,8 +74,8 @@ def bench(specs: tuple[str, ...], file: Path | None, channels: tuple[str, ...],
     Contestants run interleaved (A B A B ...) after a warm-up; absent ones are listed
     with the reason. pip and uv join when the spec is PyPI-only.
     """
-    from labtools import report
-    from labtools.bench import benchmark
+    from labtools.pmbench import report
+    from labtools.pmbench.api import benchmark
 
     if plot_file is not None and plot_file.suffix.lower() not in (".png", ".svg"):
         raise click.BadParameter("use a .png or .svg file", param_hint="--plot")

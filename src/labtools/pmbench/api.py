@@ -1,9 +1,9 @@
 """``benchmark``: how fast do the package managers on this machine create an environment?
 
-The I/O shell over :mod:`labtools.benchmark`: it resolves the request (specs, an
+The I/O shell over :mod:`labtools.pmbench`: it resolves the request (specs, an
 environment.yml, channels; defaults from the lab profile), builds every named
 contestant, and runs the interleaved harness. Nothing here prints; see
-:mod:`labtools.report` for tables, Markdown and plots.
+:mod:`labtools.pmbench.report` for tables, Markdown and plots.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from labtools.benchmark.contestants import ALL, SCENARIOS, build_contestants, to_pypi
-from labtools.benchmark.harness import BenchProgress, BenchRun, run_benchmark
 from labtools.errors import UsageError
+from labtools.pmbench.contestants import ALL, SCENARIOS, build_contestants, to_pypi
+from labtools.pmbench.harness import BenchProgress, BenchRun, run_benchmark
 
 DEFAULT_SPECS = ("python",)
 

@@ -24,9 +24,9 @@ from pathlib import Path
 from typing import Protocol
 
 from labtools import process
-from labtools.benchmark.stats import normalize_name
 from labtools.envs.rattler_engine import SolvedPackage
 from labtools.errors import CommandFailedError
+from labtools.pmbench.stats import normalize_name
 
 SCENARIOS = ("solve", "cold", "warm")
 SCENARIO_HELP = {

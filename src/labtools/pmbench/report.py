@@ -1,6 +1,6 @@
 """Render benchmark results: a rich table, Markdown, and a matplotlib figure (Agg).
 
-Pure of measuring: everything here reads a :class:`~labtools.bench.BenchResult`.
+Pure of measuring: everything here reads a :class:`~labtools.pmbench.api.BenchResult`.
 """
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from labtools.bench import BenchResult
-from labtools.benchmark.harness import Measurement
 from labtools.errors import UsageError
+from labtools.pmbench.api import BenchResult
+from labtools.pmbench.harness import Measurement
 
 HEADERS = ("scenario", "contestant", "version", "median", "p95", "min", "max", "runs",
            "x base", "pkgs")

@@ -15,9 +15,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from labtools.benchmark.contestants import Contestant, Workspace
-from labtools.benchmark.stats import Slot, Stats, agreement, ratios, schedule, summarize
 from labtools.errors import LabtoolsError, UsageError
+from labtools.pmbench.contestants import Contestant, Workspace
+from labtools.pmbench.stats import Slot, Stats, agreement, ratios, schedule, summarize
 
 #: progress(done, total, what)
 BenchProgress = Callable[[int, int, str], None]

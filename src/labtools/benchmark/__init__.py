@@ -1,1 +1,0 @@
-"""The benchmark harness: pure statistics, contestants, and the interleaved runner."""
