@@ -8,9 +8,18 @@ Messages say what failed, what was found, and the fix.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 
 class LabtoolsError(Exception):
-    """Root of every error labtools raises on purpose."""
+    """Root of every error labtools raises on purpose.
+
+    ``code`` is the stable, machine-readable name of the kind of failure: the CLI puts
+    it in ``{"error": {"code", "message", "hint"}}`` under ``--json``. Subclasses set
+    their own; a new subclass inherits its parent's until it needs one.
+    """
+
+    code: ClassVar[str] = "error"
 
     def __init__(self, message: str, *, hint: str | None = None) -> None:
         self.message = message
@@ -26,45 +35,67 @@ class LabtoolsError(Exception):
 class UsageError(LabtoolsError, ValueError):
     """Bad arguments that the CLI parser could not catch."""
 
+    code = "usage"
+
 
 class SpecError(LabtoolsError, ValueError):
     """A package spec, environment file or lock file that cannot be read."""
+
+    code = "spec"
 
 
 class EnvError(LabtoolsError, OSError):
     """An environment that is missing, invalid, or cannot be created or removed."""
 
+    code = "env"
+
 
 class SolveError(LabtoolsError, RuntimeError):
     """The solver found no set of packages that satisfies the request."""
+
+    code = "solve"
 
 
 class ChannelError(LabtoolsError, OSError):
     """A conda channel that is unreachable or malformed."""
 
+    code = "channel"
+
 
 class KernelError(LabtoolsError, RuntimeError):
     """A Jupyter kernel that is missing, broken or points at the wrong interpreter."""
+
+    code = "kernel"
 
 
 class TunnelError(LabtoolsError, OSError):
     """An SSH tunnel that could not be opened or died."""
 
+    code = "tunnel"
+
 
 class ConfigError(LabtoolsError, ValueError):
     """A configuration file (profile, Jupyter config) that is invalid."""
+
+    code = "config"
 
 
 class HandbookError(LabtoolsError, RuntimeError):
     """A tutorial that failed to execute or a handbook that failed to build."""
 
+    code = "handbook"
+
 
 class ToolNotFoundError(LabtoolsError, FileNotFoundError):
     """An external program that labtools needs is not installed."""
 
+    code = "tool-not-found"
+
 
 class CommandFailedError(LabtoolsError, OSError):
     """An external program exited with a non-zero status."""
+
+    code = "command-failed"
 
     def __init__(self, argv0: str, returncode: int, stderr_tail: str, *, hint: str | None = None):
         self.argv0 = argv0
@@ -76,6 +107,8 @@ class CommandFailedError(LabtoolsError, OSError):
 
 class CommandTimeoutError(CommandFailedError, TimeoutError):
     """An external program did not finish in time."""
+
+    code = "timeout"
 
     def __init__(self, argv0: str, timeout: float, stderr_tail: str = ""):
         LabtoolsError.__init__(

@@ -1,8 +1,10 @@
 """The labtools command line: a thin layer over the library.
 
 Each noun lives in its own module and is imported only when used, so ``labtools``
-starts fast. Every :class:`~labtools.errors.LabtoolsError` is caught here, once, and
-printed as one line on stderr with exit status 1 (a traceback only with ``--verbose``).
+starts fast. Failures are reported here, once, for every command: a
+:class:`~labtools.errors.LabtoolsError` or a usage error is one line on stderr (a
+traceback only with ``--verbose``), or with ``--json`` one ``{"error": ...}`` document on
+stdout. Exit status: 0 success, 1 failure, 2 usage error, 130 interrupted.
 """
 
 from __future__ import annotations
@@ -12,11 +14,13 @@ import logging
 import os
 import sys
 import traceback
+from collections.abc import Sequence
 from typing import Any, NoReturn
 
 import click
 
 from labtools import __version__
+from labtools.cli import _output
 
 # command name -> "module:attribute"; each later issue adds its noun here.
 COMMANDS: dict[str, str] = {
@@ -32,6 +36,23 @@ COMMANDS: dict[str, str] = {
     "bench": "labtools.cli.bench:bench",
     "clean": "labtools.cli.clean:clean",
 }
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+START_HERE = """\
+labtools {version}: the lab's environment procedures as tested code.
+
+Start here:
+  labtools profile init        write a commented labtools.toml for your lab
+  labtools env create NAME python ipykernel
+                               an environment (offline: labtools channel demo DIR first)
+  labtools --help              every command; each one takes --help and --json
+  eval "$(labtools completion bash)"
+                               tab completion (zsh and fish too)
+
+The handbook's first-day tutorial walks through a whole first hour:
+  make serve, then http://127.0.0.1:8000/tutorials/00-first-day/
+"""
 
 
 class LazyGroup(click.Group):
@@ -52,23 +73,118 @@ class LazyGroup(click.Group):
             return command
         return super().get_command(ctx, cmd_name)
 
-    def invoke(self, ctx: click.Context) -> Any:
-        from labtools.errors import LabtoolsError
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        name = args[0] if args else ""
+        known = self.list_commands(ctx)
+        if name and not name.startswith("-") and name not in known and not ctx.resilient_parsing:
+            import difflib
 
-        try:
-            return super().invoke(ctx)
-        except LabtoolsError as exc:
-            verbose = bool((ctx.find_root().obj or {}).get("verbose"))
-            if verbose:
-                traceback.print_exc()
-            click.echo(f"labtools: error: {exc.one_line()}", err=True)
-            ctx.exit(1)
-        except KeyboardInterrupt:
-            click.echo("labtools: interrupted", err=True)
-            ctx.exit(130)
+            raise NoSuchCommandError(name, difflib.get_close_matches(name, known), ctx)
+        return super().resolve_command(ctx, args)
 
 
-@click.group(cls=LazyGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
+class NoSuchCommandError(click.UsageError):
+    """A subcommand that does not exist, with the nearest names (lazy ones included)."""
+
+    def __init__(self, name: str, possibilities: list[str], ctx: click.Context) -> None:
+        super().__init__(f"No such command {name!r}.", ctx)
+        self.possibilities = possibilities
+
+
+class LabtoolsGroup(LazyGroup):
+    """The root group: turns every failure into one line (or one JSON document)."""
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        argv = list(sys.argv[1:] if args is None else args)
+        status = invoke_reporting(
+            lambda: super(LabtoolsGroup, self).main(
+                argv, prog_name or "labtools", complete_var, standalone_mode=False, **extra
+            ),
+            as_json=_output.wants_json(argv),
+        )
+        if standalone_mode:
+            sys.exit(status)
+        return status
+
+
+def _usage_parts(exc: click.UsageError) -> tuple[str, str]:
+    """click's usage error as (message, hint): no usage dump, the fix in the hint."""
+    possibilities = getattr(exc, "possibilities", None)  # NoSuchOption, NoSuchCommand
+    if possibilities:
+        message = exc.message
+        guess = " or ".join(repr(p) for p in sorted(possibilities))
+        suggestion = f"did you mean {guess}? "
+    else:
+        message, suggestion = exc.format_message(), ""
+    message = _output.one_line(message).rstrip(".")
+    if len(message) > 1 and message[0].isupper() and message[1].islower():
+        message = message[0].lower() + message[1:]
+    path = exc.ctx.command_path if exc.ctx is not None else "labtools"
+    return message, f"{suggestion}see '{path} --help'"
+
+
+_verbose = [False]
+
+
+def invoke_reporting(call: Any, *, as_json: bool) -> int:
+    """Run *call* (click's main, non-standalone) and report any failure; the exit status."""
+    from labtools.errors import LabtoolsError
+
+    _output._written[0] = 0
+    _verbose[0] = False
+    try:
+        status = call()
+    except LabtoolsError as exc:
+        if _verbose[0]:
+            traceback.print_exc()
+        message = getattr(exc, "message", None) or str(exc)
+        _output.report_error(exc.code, message, getattr(exc, "hint", None), as_json=as_json)
+        return EXIT_FAILURE
+    except click.UsageError as exc:
+        message, hint = _usage_parts(exc)
+        _output.report_error("usage", message, hint, as_json=as_json)
+        return EXIT_USAGE
+    except click.ClickException as exc:
+        _output.report_error("usage", exc.format_message(), None, as_json=as_json)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        _output.report_error("interrupted", "interrupted", None, as_json=as_json)
+        return EXIT_INTERRUPTED
+    except click.exceptions.Abort as exc:
+        if isinstance(exc.__cause__, KeyboardInterrupt):
+            _output.report_error("interrupted", "interrupted", None, as_json=as_json)
+            return EXIT_INTERRUPTED
+        _output.report_error("aborted", "aborted", "nothing was changed", as_json=as_json)
+        return EXIT_FAILURE
+    except Exception as exc:
+        if not as_json:
+            raise  # a bug: the traceback is the report
+        traceback.print_exc()
+        _output.report_error(
+            "internal", f"unexpected {type(exc).__name__}: {exc}",
+            "this is a bug in labtools; please report it with the traceback above",
+            as_json=True,
+        )
+        return EXIT_FAILURE
+    return status if isinstance(status, int) else EXIT_OK
+
+
+@click.group(
+    "labtools",
+    cls=LabtoolsGroup,
+    lazy=COMMANDS,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.version_option(__version__, "--version", prog_name="labtools")
 @click.option("-v", "--verbose", is_flag=True, help="Log every command run; tracebacks on error.")
 @click.pass_context
@@ -80,6 +196,10 @@ def cli(ctx: click.Context, verbose: bool) -> None:
     """
     ctx.ensure_object(dict)
     ctx.obj["verbose"] = verbose
+    _verbose[0] = verbose
+    if ctx.invoked_subcommand is None:
+        click.echo(START_HERE.format(version=__version__), nl=False)
+        return
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.WARNING,
         format="labtools: %(name)s: %(message)s",
@@ -89,18 +209,8 @@ def cli(ctx: click.Context, verbose: bool) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``labtools`` script; returns the exit status."""
-    try:
-        # with standalone_mode=False, click returns ctx.exit()'s code instead of raising
-        status = cli.main(args=argv, prog_name="labtools", standalone_mode=False)
-    except click.exceptions.Exit as exc:
-        return int(exc.exit_code)
-    except click.ClickException as exc:
-        exc.show()
-        return exc.exit_code
-    except click.exceptions.Abort:
-        click.echo("labtools: aborted", err=True)
-        return 1
-    return status if isinstance(status, int) else 0
+    status = cli.main(args=argv, prog_name="labtools", standalone_mode=False)
+    return int(status)
 
 
 def run() -> NoReturn:

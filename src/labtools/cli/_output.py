@@ -1,4 +1,10 @@
-"""Rendering helpers shared by the CLI modules: ``--json`` and rich output."""
+"""Rendering helpers shared by the CLI modules: ``--json``, errors and rich output.
+
+The JSON contract (docs/reference/json.md): with ``--json`` a command prints exactly
+one JSON document on stdout, its result on success, and on failure
+``{"error": {"code": ..., "message": ..., "hint": ...}}`` with the same exit status it
+has without ``--json``. Progress, warnings and logs go to stderr, never to stdout.
+"""
 
 from __future__ import annotations
 
@@ -45,13 +51,50 @@ def to_jsonable(value: Any) -> Any:
     return value
 
 
+#: bumped when a field of a result document is removed, renamed or changes type
+JSON_SCHEMA_VERSION = 1
+
+#: documents written on stdout by this process (the CLI resets it per invocation)
+_written = [0]
+
+
+def write_json(document: Any) -> None:
+    """Write one JSON document on stdout (the single writer of ``--json`` output)."""
+    json.dump(document, sys.stdout, indent=2, sort_keys=False)
+    sys.stdout.write("\n")
+    sys.stdout.flush()
+    _written[0] += 1
+
+
 def emit(result: Any, *, as_json: bool, render: Callable[[Any], None]) -> None:
     """Print *result* as JSON (``--json``) or through *render*."""
     if as_json:
-        json.dump(to_jsonable(result), sys.stdout, indent=2, sort_keys=False)
-        sys.stdout.write("\n")
+        write_json(to_jsonable(result))
     else:
         render(result)
+
+
+def wants_json(argv: list[str]) -> bool:
+    """Whether the command line asks for ``--json`` (before any ``--``)."""
+    head = argv[: argv.index("--")] if "--" in argv else argv
+    return "--json" in head
+
+
+def one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def report_error(code: str, message: str, hint: str | None, *, as_json: bool) -> None:
+    """Print a failure: one JSON document on stdout, or one line on stderr.
+
+    A command that already printed its document (a long-running one, such as a
+    foreground tunnel) reports a later failure on stderr, keeping stdout one document.
+    """
+    message, hint = one_line(message), (one_line(hint) if hint else None)
+    if as_json and not _written[0]:
+        write_json({"error": {"code": code, "message": message, "hint": hint}})
+        return
+    click.echo(f"labtools: error: {message}" + (f" ({hint})" if hint else ""), err=True)
 
 
 PIPE_WIDTH = 240
