@@ -43,12 +43,10 @@ START_HERE = """\
 labtools {version}: the lab's environment procedures as tested code.
 
 Start here:
-  labtools profile init        write a commented labtools.toml for your lab
+  labtools profile show        where environments go, which channels they come from
   labtools env create NAME python ipykernel
-                               an environment (offline: labtools channel demo DIR first)
+                               a new environment (labtools env create --help)
   labtools --help              every command; each one takes --help and --json
-  eval "$(labtools completion bash)"
-                               tab completion (zsh and fish too)
 
 The handbook's first-day tutorial walks through a whole first hour:
   make serve, then http://127.0.0.1:8000/tutorials/00-first-day/
