@@ -10,7 +10,12 @@ import pytest
 
 from labtools import process
 
-pytest_plugins = ["plugins.lab_channel", "plugins.ssh_host", "plugins.real_tools"]
+pytest_plugins = [
+    "plugins.lab_channel",
+    "plugins.ssh_host",
+    "plugins.real_tools",
+    "plugins.slurm_cluster",
+]
 
 ISOLATED_VARS = (
     "HOME",

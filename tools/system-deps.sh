@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install the system packages a make target needs, when missing (Debian/Ubuntu, apt-get).
 #   tools/system-deps.sh handbook   -> the OpenSSH client (tunnels); sshd is optional there
-#   tools/system-deps.sh test       -> OpenSSH client + server, Debian chromium (browser tests)
+#   tools/system-deps.sh test       -> OpenSSH client + server, Debian chromium (browser tests),
+#                                      a single-node Slurm (munge, slurmctld, slurmd, slurm-client)
 # Without root or apt-get it only reports what is missing: the tests that need a part
 # skip with a stated reason, and the handbook falls back to an in-process SSH server.
 set -euo pipefail
@@ -10,6 +11,11 @@ command -v ssh >/dev/null 2>&1 || need+=(openssh-client)
 if [ "${1:-test}" = "test" ]; then
   command -v sshd >/dev/null 2>&1 || [ -x /usr/sbin/sshd ] || need+=(openssh-server)
   command -v chromium >/dev/null 2>&1 || need+=(chromium)
+  # the Slurm test cluster (issue 20): daemons live in /usr/sbin
+  for pair in munged:munge slurmctld:slurmctld slurmd:slurmd sbatch:slurm-client; do
+    command -v "${pair%%:*}" >/dev/null 2>&1 || [ -x "/usr/sbin/${pair%%:*}" ] \
+      || need+=("${pair#*:}")
+  done
 fi
 [ ${#need[@]} -eq 0 ] && exit 0
 SUDO=""
@@ -23,4 +29,4 @@ fi
 echo "system-deps: installing ${need[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" > /dev/null
+$SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${need[@]}" > /dev/null

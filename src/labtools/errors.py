@@ -74,6 +74,10 @@ class TunnelError(LabtoolsError, OSError):
     code = "tunnel"
 
 
+class SlurmError(LabtoolsError, RuntimeError):
+    """A batch job that Slurm refused, that did not start in time, or that ended."""
+
+
 class ConfigError(LabtoolsError, ValueError):
     """A configuration file (profile, Jupyter config) that is invalid."""
 
