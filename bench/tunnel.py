@@ -20,8 +20,9 @@ from pathlib import Path
 
 from labtools import process
 from labtools.keys import generate_key
+from labtools.loopback_sshd import LoopbackSshHost
+from labtools.ports import free_port
 from labtools.sshconfig import Forward, ssh_config_block
-from labtools.sshhost import LoopbackSshHost, free_port
 from labtools.tunnel import open_tunnel
 
 POLL = 0.02

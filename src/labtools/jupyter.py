@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from labtools.errors import ConfigError
-from labtools.redact import register_secret
+from labtools.secret_registry import register_secret
 
 CONFIG_NAME = "jupyter_server_config.json"
 OPEN_ADDRESSES = {"0.0.0.0", "*", "", "::", "[::]"}

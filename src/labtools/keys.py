@@ -8,7 +8,7 @@ from pathlib import Path
 
 from labtools import process
 from labtools.errors import UsageError
-from labtools.redact import register_secret
+from labtools.secret_registry import register_secret
 
 KEY_TYPES = {"ed25519": [], "rsa": ["-b", "4096"]}
 

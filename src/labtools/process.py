@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from labtools.errors import CommandFailedError, CommandTimeoutError, ToolNotFoundError
-from labtools.redact import redact
+from labtools.secret_registry import redact
 
 log = logging.getLogger("labtools.process")
 

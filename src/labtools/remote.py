@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from labtools import process
 from labtools.errors import CommandFailedError, TunnelError
-from labtools.redact import register_secret
+from labtools.secret_registry import register_secret
 from labtools.sshconfig import Forward, SshTarget, remote_argv, ssh_failure_line
 from labtools.tunnel import LiveTunnel, open_tunnel, runtime_dir, with_home_config
 

@@ -1,6 +1,6 @@
 """Pure cores of the SSH tools: forward specs, ssh command lines, config blocks.
 
-Nothing here does I/O; :mod:`labtools.tunnel` and :mod:`labtools.sshhost` do.
+Nothing here does I/O; :mod:`labtools.tunnel` and :mod:`labtools.loopback_sshd` do.
 """
 
 from __future__ import annotations

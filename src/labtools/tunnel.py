@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from labtools import process
 from labtools.errors import TunnelError
+from labtools.ports import free_port
 from labtools.sshconfig import (
     LOOPBACK,
     Forward,
@@ -32,7 +33,6 @@ from labtools.sshconfig import (
     ssh_failure_line,
     tunnel_argv,
 )
-from labtools.sshhost import free_port
 
 if TYPE_CHECKING:
     import subprocess

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from labtools.handbook.build import BuildResult, Layout, build_handbook
-from labtools.redact import read_secrets_file
+from labtools.secret_registry import read_secrets_file
 
 ROOT = Path(__file__).resolve().parents[2]
 

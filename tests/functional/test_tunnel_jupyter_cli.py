@@ -12,7 +12,7 @@ from plugins.ssh_host import SshClient, write_client
 
 from labtools.cli import cli
 from labtools.keys import KeyPair, generate_key
-from labtools.redact import known_secrets
+from labtools.secret_registry import known_secrets
 
 runner = CliRunner()
 

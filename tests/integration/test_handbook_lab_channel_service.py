@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from labtools import process
-from labtools.handbook.lab_channel import LabChannelService
 from labtools.handbook.sandbox import open_sandbox
+from labtools.handbook.services.lab_channel import LabChannelService
 
 pytestmark = pytest.mark.integration
 REPO = Path(__file__).resolve().parents[2]

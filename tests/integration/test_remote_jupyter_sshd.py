@@ -15,7 +15,7 @@ from plugins.ssh_host import jupyter_status as status
 
 from labtools import process
 from labtools.handbook.sandbox import open_sandbox
-from labtools.handbook.ssh_host import SshHostService
+from labtools.handbook.services.remote_host import RemoteHostService
 from labtools.keys import KeyPair
 from labtools.remote import remote_jupyter
 from labtools.sshconfig import Forward
@@ -63,7 +63,7 @@ def stat_mode(path: Path) -> int:
 
 
 def test_sandbox_service_gives_tutorials_a_host(tmp_path: Path, http_target: int) -> None:
-    with open_sandbox(tmp_path / "sb", [SshHostService()]) as sandbox:
+    with open_sandbox(tmp_path / "sb", [RemoteHostService()]) as sandbox:
         world = sandbox.world("demo")
         assert world.env["LABTOOLS_REMOTE_HOST"] == "lab-gpu"
         ssh_config = world.home / ".ssh" / "config"

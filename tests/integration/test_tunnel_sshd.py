@@ -14,8 +14,8 @@ from plugins.ssh_host import HostFactory, SshClient, write_client
 
 from labtools.errors import TunnelError
 from labtools.keys import KeyPair, generate_key
+from labtools.ports import free_port
 from labtools.sshconfig import Forward, parse_forward
-from labtools.sshhost import free_port
 from labtools.tunnel import close_tunnels, list_tunnels, open_tunnel, start_tunnel
 
 pytestmark = [pytest.mark.integration, pytest.mark.requires_tool("sshd", "ssh")]
@@ -173,7 +173,7 @@ def test_embedded_asyncssh_host_forwards_and_runs_commands(
     kind: str, client_key: KeyPair, http_target: int, tmp_path: Path
 ) -> None:
     from labtools import process
-    from labtools.sshhost import LoopbackSshHost
+    from labtools.loopback_sshd import LoopbackSshHost
 
     with LoopbackSshHost(tmp_path / "h", authorized_keys=[client_key.public_text],
                          setenv={"LAB_NAME": "gpu"}, prefer=kind) as info:

@@ -28,8 +28,9 @@ import pytest
 
 from labtools import process
 from labtools.keys import KeyPair, generate_key
+from labtools.loopback_sshd import LoopbackSshHost, SshHostInfo
+from labtools.ports import free_port
 from labtools.sshconfig import ssh_config_block
-from labtools.sshhost import LoopbackSshHost, SshHostInfo, free_port
 
 
 @pytest.fixture(scope="session")
@@ -143,7 +144,7 @@ class JupyterServer:
 @pytest.fixture
 def jupyter_server(tmp_path: Path) -> Iterator[JupyterServer]:
     """A real jupyter_server on 127.0.0.1 (token passed through the environment)."""
-    from labtools.redact import register_secret
+    from labtools.secret_registry import register_secret
 
     token = register_secret(secrets.token_hex(24))
     port = free_port()

@@ -6,7 +6,7 @@ import nbformat
 import pytest
 
 from labtools.handbook.execute import cell_timeout, unraised_cells
-from labtools.handbook.redaction import redact_notebook
+from labtools.handbook.outputs import redact_notebook
 from labtools.handbook.stamp import (
     Stamp,
     cache_key,
@@ -14,7 +14,7 @@ from labtools.handbook.stamp import (
     render_stamp_html,
     render_status_markdown,
 )
-from labtools.redact import MASK, redact, register_secret
+from labtools.secret_registry import MASK, redact, register_secret
 
 STAMP = Stamp(
     tutorial="01-anatomy",
@@ -120,7 +120,7 @@ def test_unraised_cells_finds_tagged_cells_without_error() -> None:
 
 
 def test_long_outputs_keep_head_and_tail_only() -> None:
-    from labtools.handbook.truncate import truncate_outputs, truncate_text
+    from labtools.handbook.outputs import truncate_outputs, truncate_text
 
     long = "".join(f"line {i}\n" for i in range(200))
     short = truncate_text(long, max_lines=80, head=50, tail=20)

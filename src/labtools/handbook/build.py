@@ -25,7 +25,7 @@ from labtools.errors import HandbookError, LabtoolsError
 from labtools.handbook import facts
 from labtools.handbook.discover import discover, read_tutorial
 from labtools.handbook.execute import ExecOptions, execute_notebook
-from labtools.handbook.redaction import redact_notebook
+from labtools.handbook.outputs import redact_notebook, truncate_outputs
 from labtools.handbook.sandbox import Sandbox, Service, open_sandbox
 from labtools.handbook.stamp import (
     STAMP_CELL_TAG,
@@ -36,7 +36,6 @@ from labtools.handbook.stamp import (
     render_stamp_html,
     render_status_markdown,
 )
-from labtools.handbook.truncate import truncate_outputs
 
 Event = Callable[[str, str], None]  # (event, tutorial) with event in start|executed|cached|failed
 

@@ -20,7 +20,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from labtools.redact import SECRETS_FILE_ENV, read_secrets_file
+from labtools.secret_registry import SECRETS_FILE_ENV, read_secrets_file
 
 # Variables copied from the outer environment into the sandbox; everything else is dropped.
 PASSTHROUGH = (
@@ -70,8 +70,8 @@ class Service:
 
 # Services every handbook build starts: "module:Class" entries, instantiated with no args.
 DEFAULT_SERVICES: list[str] = [
-    "labtools.handbook.lab_channel:LabChannelService",
-    "labtools.handbook.ssh_host:SshHostService",
+    "labtools.handbook.services.lab_channel:LabChannelService",
+    "labtools.handbook.services.remote_host:RemoteHostService",
 ]
 
 

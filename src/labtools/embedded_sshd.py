@@ -1,6 +1,6 @@
-"""The embedded SSH server (asyncssh) behind :class:`labtools.sshhost.LoopbackSshHost`.
+"""The embedded SSH server (asyncssh) behind :class:`labtools.loopback_sshd.LoopbackSshHost`.
 
-Run as ``python -m labtools.sshserver ROOT FORWARDING``: reads ``ROOT/authorized_keys``
+Run as ``python -m labtools.embedded_sshd ROOT FORWARDING``: reads ``ROOT/authorized_keys``
 and ``ROOT/setenv.json``, listens on 127.0.0.1 (free port), prints ``PORT HOSTKEY`` on
 one line, then serves public-key logins, local forwards and commands until SIGTERM.
 """

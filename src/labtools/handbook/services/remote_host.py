@@ -14,16 +14,16 @@ from pathlib import Path
 
 from labtools.handbook.sandbox import Service
 from labtools.keys import KeyPair, generate_key
+from labtools.loopback_sshd import LoopbackSshHost, SshHostInfo
 from labtools.sshconfig import ssh_config_block
-from labtools.sshhost import LoopbackSshHost, SshHostInfo
 
 ALIAS = "lab-gpu"
 
 
-class SshHostService(Service):
+class RemoteHostService(Service):
     """A loopback SSH host (OpenSSH sshd if installed, else asyncssh) named ``lab-gpu``."""
 
-    name = "ssh_host"
+    name = "remote-host"
 
     def __init__(self, alias: str = ALIAS) -> None:
         self.alias = alias

@@ -1,4 +1,4 @@
-"""Secrets never leak: one registry of secret strings plus patterns for the usual suspects.
+"""The registry of secrets labtools made, and ``redact``: mask them (and secret-shaped text).
 
 Whatever labtools generates (tokens, passwords, private keys) is registered here. When
 ``LABTOOLS_SECRETS_FILE`` is set (the handbook sandbox sets it), each secret is also

@@ -1,13 +1,18 @@
-"""Keep published outputs readable and the search index small (mkdocs-jupyter #123).
+"""Make executed outputs fit to publish: no secret in them, no endless text.
 
-A long text output keeps its head and tail; the middle becomes one marker line saying
-how much was left out. The complete output is never needed on the page: the tutorial's
-asserts already checked it while it ran.
+``redact_notebook`` masks every secret the sandbox recorded (and secret-shaped text)
+before an executed notebook is written anywhere. ``truncate_outputs`` keeps long text
+outputs readable and the search index small (mkdocs-jupyter #123): a long output keeps
+its head and tail, and the middle becomes one marker line saying how much was left out.
+The complete output is never needed on the page: the tutorial's checks already ran.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
+
+from labtools.secret_registry import redact
 
 MAX_LINES = 80
 HEAD = 50
@@ -45,3 +50,25 @@ def truncate_outputs(nb: Any, *, max_lines: int = MAX_LINES) -> int:
                     holder[key] = short
                     changed += 1
     return changed
+
+
+def _scrub(value: Any, secrets: frozenset[str]) -> Any:
+    if isinstance(value, str):
+        return redact(value, secrets)
+    if isinstance(value, list):
+        return [_scrub(v, secrets) for v in value]
+    if isinstance(value, dict):
+        return {k: _scrub(v, secrets) for k, v in value.items()}
+    return value
+
+
+def redact_notebook(nb: Any, secrets: Iterable[str]) -> None:
+    """Mask *secrets* (and secret-shaped text) in every output of *nb*, in place."""
+    frozen = frozenset(secrets)
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        for output in cell.get("outputs", []):
+            for key in ("text", "data", "traceback", "evalue"):
+                if key in output:
+                    output[key] = _scrub(output[key], frozen)

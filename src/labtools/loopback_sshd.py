@@ -1,4 +1,4 @@
-"""A real SSH server on 127.0.0.1 for the sandbox and the tests.
+"""An SSH server on 127.0.0.1 (a stand-in lab host) for the handbook sandbox and the tests.
 
 OpenSSH ``sshd`` when installed (what a lab's GPU box runs); otherwise an in-process
 asyncssh server (public-key auth, local forwards, commands) so tutorials run anywhere.
@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from labtools import process
 from labtools.errors import TunnelError
+from labtools.ports import free_port
 from labtools.sshconfig import LOOPBACK, known_hosts_line
 
 if TYPE_CHECKING:
@@ -44,13 +45,6 @@ class SshHostInfo:
 
     def known_hosts_line(self) -> str:
         return known_hosts_line(self.host, self.port, self.host_public_key)
-
-
-def free_port(host: str = LOOPBACK) -> int:
-    """A port on *host* that nobody listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
 
 
 def _banner(host: str, port: int) -> bool:
@@ -220,7 +214,7 @@ class LoopbackSshHost:
         log_path = self.root / "asyncssh.log"
         log_fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         try:
-            proc = process.spawn([sys.executable, "-m", "labtools.sshserver", str(self.root),
+            proc = process.spawn([sys.executable, "-m", "labtools.embedded_sshd", str(self.root),
                                   self.forwarding], stdout=PIPE, stderr=log_fd, new_session=True)
         finally:
             os.close(log_fd)
