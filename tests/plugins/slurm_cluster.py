@@ -20,8 +20,8 @@ import pytest
 
 from labtools import process
 from labtools.keys import KeyPair
+from labtools.loopback_sshd import LoopbackSshHost, SshHostInfo
 from labtools.slurm.testcluster import ClusterInfo, LocalSlurmCluster, unavailable_reason
-from labtools.sshhost import LoopbackSshHost, SshHostInfo
 from plugins.ssh_host import write_client
 
 REQUIRE_ENV = "LABTOOLS_REQUIRE_SLURM"

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from labtools import process
 from labtools.errors import SlurmError
-from labtools.sshhost import free_port
+from labtools.ports import free_port
 
 if TYPE_CHECKING:
     import subprocess
