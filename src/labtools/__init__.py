@@ -34,6 +34,7 @@ _LAZY: dict[str, str] = {
     "derive_name": "labtools.envs.names:derive_name",
     "packages_of": "labtools.envs.packages:packages_of",
     "load_profile": "labtools.profile:load_profile",
+    "init_profile": "labtools.profile_file:init_profile",
     "load_request": "labtools.spec.envfile:load_request",
     "init_channel": "labtools.channel:init_channel",
     "add_wheels": "labtools.channel:add_wheels",

@@ -68,7 +68,16 @@ def test_absent_contestants_are_printed_with_the_reason(lab_channel: Path) -> No
     assert "absent: uv: the spec asks for python itself" in out
 
 
+def no_channels() -> None:
+    """A user profile with no channel (the default, conda-forge, may be reachable)."""
+    from labtools.profile import user_config_file
+
+    user_config_file().parent.mkdir(parents=True, exist_ok=True)
+    user_config_file().write_text("[profile]\nchannels = []\n")
+
+
 def test_a_failing_engine_is_reported_not_fatal(tmp_path: Path) -> None:
+    no_channels()
     code, out, err = invoke("bench", "-s", "labdemo", "--contestants", "engine",
                             "--scenarios", "solve", "--json")
     assert code == 0, err
@@ -99,6 +108,7 @@ def test_file_gives_specs_and_channels(lab_channel: Path, tmp_path: Path) -> Non
 
 
 def test_a_failure_is_printed_below_the_table() -> None:
+    no_channels()
     code, out, _ = invoke("bench", "-s", "labdemo", "--contestants", "engine",
                           "--scenarios", "solve")
     assert code == 0

@@ -43,6 +43,7 @@ START_HERE = """\
 labtools {version}: the lab's environment procedures as tested code.
 
 Start here:
+  labtools profile init        write a commented labtools.toml for your lab
   labtools profile show        where environments go, which channels they come from
   labtools env create NAME python ipykernel
                                a new environment (labtools env create --help)
