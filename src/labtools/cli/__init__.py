@@ -35,6 +35,7 @@ COMMANDS: dict[str, str] = {
     "doctor": "labtools.cli.doctor:doctor",
     "bench": "labtools.cli.bench:bench",
     "clean": "labtools.cli.clean:clean",
+    "completion": "labtools.cli.completion:completion",
 }
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -48,6 +49,8 @@ Start here:
   labtools env create NAME python ipykernel
                                a new environment (labtools env create --help)
   labtools --help              every command; each one takes --help and --json
+  eval "$(labtools completion bash)"
+                               tab completion, also for zsh and fish
 
 The handbook's first-day tutorial walks through a whole first hour:
   make serve, then http://127.0.0.1:8000/tutorials/00-first-day/
@@ -69,6 +72,10 @@ class LazyGroup(click.Group):
             module_name, _, attr = self.lazy[cmd_name].partition(":")
             command = getattr(importlib.import_module(module_name), attr)
             assert isinstance(command, click.Command)
+            if os.environ.get("_LABTOOLS_COMPLETE"):  # a tab press: attach live names
+                from labtools.cli._complete import attach
+
+                attach(command, cmd_name)
             return command
         return super().get_command(ctx, cmd_name)
 
