@@ -12,7 +12,21 @@
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-KITS="${LABTOOLS_KITS:-$HERE/../../shared/tools}"
+# The kits: LABTOOLS_KITS, else shared/tools beside an ancestor of this checkout, else beside an
+# ancestor of the repository it was cloned from (a clean CI clone of a local checkout).
+find_kits() {
+  local start dir
+  for start in "$HERE/.." "$(git -C "$HERE" config --get remote.origin.url 2>/dev/null || true)"; do
+    [ -n "$start" ] && [ -d "$start" ] || continue
+    dir="$(cd "$start" && pwd)"
+    while [ "$dir" != "/" ]; do
+      [ -f "$dir/../shared/tools/real-conda/install.sh" ] && { echo "$dir/../shared/tools"; return; }
+      dir="$(dirname "$dir")"
+    done
+  done
+  echo "$HERE/../../shared/tools"
+}
+KITS="${LABTOOLS_KITS:-$(find_kits)}"
 if [ ! -f "$KITS/real-conda/install.sh" ] || [ ! -f "$KITS/real-mamba/install.sh" ]; then
   echo "real-tools: no kits at $KITS (set LABTOOLS_KITS to the folder with real-conda/ and real-mamba/)" >&2
   exit 2
@@ -20,11 +34,13 @@ fi
 KITS="$(cd "$KITS" && pwd)"
 CACHE_ROOT="${LABTOOLS_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/labtools/real-tools}"
 
-# Key: every file of the kits (path + content) and this script; python's version too (the conda
-# venv and the libmambapy wheel are built for it).
+# Key: every file of the kits (path + content), python's version (the conda venv and the
+# libmambapy wheel are built for it) and LAYOUT, bumped when this script installs differently.
+# (Not this file's hash: checkouts with different versions of it must share one install.)
+LAYOUT=1
 KEY="$( { cd "$KITS" && find . -type f -not -name '*.pyc' -not -path '*/__pycache__/*' | LC_ALL=C sort \
           | while read -r f; do printf '%s ' "$f"; sha256sum < "$f"; done;
-          sha256sum < "$HERE/real-tools.sh"; python3 -c 'import sys; print(sys.version)'; } \
+          echo "layout $LAYOUT"; python3 -c 'import sys; print(sys.version)'; } \
         | sha256sum | cut -c1-16)"
 DIR="$CACHE_ROOT/$KEY"
 
@@ -41,6 +57,7 @@ mkdir -p "$CACHE_ROOT"
 exec 9>"$CACHE_ROOT/.lock"
 flock 9                                    # one installer at a time (several checkouts share it)
 if complete; then
+  touch "$DIR/.complete"
   echo "real-tools: up to date in $DIR ($(cat "$DIR/.complete"))" >&2
   echo "$DIR"
   exit 0
@@ -60,7 +77,8 @@ ln -sf ../mamba/bin/micromamba "$DIR/bin/micromamba"
 versions="$("$DIR/bin/conda" --version) mamba $("$DIR/bin/mamba" --version) micromamba $("$DIR/bin/micromamba" --version)"
 T1=$(date +%s.%N)
 printf '%s (installed in %.1f s)\n' "$versions" "$(echo "$T1 - $T0" | bc)" > "$DIR/.complete"
-# drop older keys: the kits changed, their tools are stale
-find "$CACHE_ROOT" -mindepth 1 -maxdepth 1 -type d -not -name "$KEY" -exec rm -rf {} + 2>/dev/null || true
+# drop installs of other keys unused for two weeks (another checkout may still use a recent one)
+find "$CACHE_ROOT" -mindepth 2 -maxdepth 2 -name .complete -mtime +14 -printf '%h\n' 2>/dev/null \
+  | while read -r old; do [ "$old" = "$DIR" ] || rm -rf "$old"; done
 echo "real-tools: $(cat "$DIR/.complete") in $DIR" >&2
 echo "$DIR"
