@@ -15,6 +15,7 @@ import re
 import shutil
 import tempfile
 import zipfile
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -64,8 +65,37 @@ def marker_environment(python_version: str, subdir: str = "linux-64") -> dict[st
     }
 
 
-def requirement_to_depend(requirement: str, environment: dict[str, str]) -> str | None:
-    """One ``Requires-Dist`` line -> a conda match spec, or None when its marker is false."""
+def conda_version_spec(specifier: str) -> str:
+    """A PEP 440 specifier set -> conda's version spec (``==1.2.*`` is ``1.2.*`` there).
+
+    conda (and rattler) read ``==1.2.*`` as exactly ``1.2``; PEP 440 means "any 1.2.x".
+    ``===`` (arbitrary equality) becomes ``==``. Clauses are sorted, joined by ``,``.
+    """
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    try:
+        clauses = SpecifierSet(specifier)
+    except InvalidSpecifier as exc:
+        raise ChannelError(f"unreadable version specifier {specifier!r}: {exc}") from None
+    out = []
+    for clause in clauses:
+        op, version = clause.operator, clause.version
+        if op == "==" and version.endswith(".*"):
+            out.append(version)
+        elif op == "===":
+            out.append(f"=={version}")
+        else:
+            out.append(f"{op}{version}")
+    return ",".join(sorted(out))
+
+
+def requirement_to_depend(
+    requirement: str, environment: dict[str, str], naming: Callable[[str], str] = conda_name
+) -> str | None:
+    """One ``Requires-Dist`` line -> a conda match spec, or None when its marker is false.
+
+    *naming* maps the PyPI project name to its conda name (default: normalized, dashes).
+    """
     from packaging.requirements import InvalidRequirement, Requirement
 
     try:
@@ -74,13 +104,25 @@ def requirement_to_depend(requirement: str, environment: dict[str, str]) -> str 
         raise ChannelError(f"unreadable Requires-Dist {requirement!r}: {exc}") from None
     if req.marker is not None and not req.marker.evaluate(environment):
         return None
-    spec = ",".join(sorted(str(s) for s in req.specifier))
-    return f"{conda_name(req.name)} {spec}".strip()
+    spec = conda_version_spec(str(req.specifier))
+    return f"{naming(req.name)} {spec}".strip()
+
+
+def conda_version(version: str) -> str:
+    """A wheel's version as conda writes it: PEP 440 normalized, no dashes."""
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        return str(Version(version))
+    except InvalidVersion:
+        return version.replace("-", "_")
 
 
 def read_wheel(zf: zipfile.ZipFile) -> WheelInfo:
     names = zf.namelist()
-    dist_infos = {PurePosixPath(n).parts[0] for n in names if ".dist-info/" in n}
+    # top-level folders only: a wheel may vendor other projects' dist-info (bleach does)
+    dist_infos = {PurePosixPath(n).parts[0] for n in names
+                  if PurePosixPath(n).parts[0].endswith(".dist-info")}
     if len(dist_infos) != 1:
         raise ChannelError(f"{zf.filename} is not a wheel: found dist-info dirs {dist_infos}")
     dist_info = dist_infos.pop()
@@ -93,7 +135,7 @@ def read_wheel(zf: zipfile.ZipFile) -> WheelInfo:
         parser.read_string(zf.read(f"{dist_info}/entry_points.txt").decode())
         for kind in _SCRIPT_KINDS:
             if parser.has_section(kind):
-                entry_points += [f"{k} = {v}" for k, v in parser.items(kind)]
+                entry_points += [f"{k} = {_callable(v)}" for k, v in parser.items(kind)]
     return WheelInfo(
         name=str(meta["Name"]),
         version=str(meta["Version"]),
@@ -105,6 +147,11 @@ def read_wheel(zf: zipfile.ZipFile) -> WheelInfo:
         license=meta.get("License-Expression") or meta.get("License"),
         dist_info=dist_info,
     )
+
+
+def _callable(target: str) -> str:
+    """``module:func [extra]`` -> ``module:func``: extras only gate pip; conda wants the call."""
+    return re.sub(r"\s*\[.*\]\s*$", "", target).strip()
 
 
 def _script(entry_point: str) -> tuple[str, str]:
@@ -142,15 +189,45 @@ def _destination(member: str, info: WheelInfo, site: str, scripts: str) -> str |
 
 
 def wheel_to_conda(
-    wheel: Path, out_channel: Path, *, python_version: str, subdir: str = "linux-64"
+    wheel: Path,
+    out_channel: Path,
+    *,
+    python_version: str,
+    subdir: str = "linux-64",
+    naming: Callable[[str], str] = conda_name,
+    environment: dict[str, str] | None = None,
+    extra_depends: Sequence[str] = (),
 ) -> Path:
-    """Convert one wheel into a ``.conda`` inside *out_channel* (``noarch/`` or *subdir*)."""
+    """Convert one wheel into a ``.conda`` inside *out_channel* (``noarch/`` or *subdir*).
+
+    *naming* maps PyPI names to conda names (the package's own and its depends');
+    *environment* is the PEP 508 marker environment (default: a CPython of
+    *python_version* on *subdir*); *extra_depends* are added as they are (a mirror adds
+    the requirements of extras, ``bleach[css]``, this way).
+    """
     if not zipfile.is_zipfile(wheel):
         raise ChannelError(f"{wheel} is not a wheel (not a zip file)", hint="pass .whl files")
-    env = marker_environment(python_version, subdir)
-    with zipfile.ZipFile(wheel) as zf, tempfile.TemporaryDirectory(
-        dir=out_channel, prefix=".stage-"
-    ) as tmp:
+    env = environment or marker_environment(python_version, subdir)
+    try:
+        with zipfile.ZipFile(wheel) as zf:
+            return _convert(zf, out_channel, python_version, subdir, naming, env, extra_depends)
+    except (zipfile.BadZipFile, KeyError, OSError, UnicodeDecodeError) as exc:
+        if isinstance(exc, ChannelError):
+            raise
+        raise ChannelError(f"{wheel.name} is a broken wheel: {exc}",
+                           hint="delete it and download it again") from None
+
+
+def _convert(
+    zf: zipfile.ZipFile,
+    out_channel: Path,
+    python_version: str,
+    subdir: str,
+    naming: Callable[[str], str],
+    env: dict[str, str],
+    extra_depends: Sequence[str],
+) -> Path:
+    with tempfile.TemporaryDirectory(dir=out_channel, prefix=".stage-") as tmp:
         info = read_wheel(zf)
         stage = Path(tmp)
         noarch = info.pure
@@ -174,9 +251,10 @@ def wheel_to_conda(
             if mode:
                 target.chmod(mode | 0o644)
         (stage / site / info.dist_info / "INSTALLER").write_text("conda\n")
-        depends = [d for r in info.requires if (d := requirement_to_depend(r, env))]
+        depends = [d for r in info.requires if (d := requirement_to_depend(r, env, naming))]
+        depends += extra_depends
         if noarch:
-            floor = (info.requires_python or "").replace(" ", "")
+            floor = conda_version_spec(info.requires_python or "")
             depends.insert(0, f"python {floor}".strip())
         else:
             major, minor = (int(p) for p in python_version.split(".")[:2])
@@ -190,8 +268,8 @@ def wheel_to_conda(
                 placeholders[f"bin/{name}"] = PLACEHOLDER
         pytag = python_version.replace(".", "")
         meta = PackageMeta(
-            name=conda_name(info.name),
-            version=info.version.replace("-", "_"),
+            name=naming(info.name),
+            version=conda_version(info.version),
             build="pyh_lab_0" if noarch else f"py{pytag}h_lab_0",
             subdir="noarch" if noarch else subdir,
             depends=tuple(dict.fromkeys(depends)),

@@ -15,7 +15,7 @@ _FILES = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 @click.group()
 def channel() -> None:
-    """Build an offline conda channel: init, add, add-wheel, add-python, index, serve."""
+    """Build an offline conda channel: init, add, add-wheel, add-python, index, mirror, serve."""
 
 
 def _render(report: object) -> None:
@@ -87,6 +87,62 @@ def index_cmd(directory: Path, as_json: bool) -> None:
     from labtools.channel import index_channel
 
     emit(index_channel(directory), as_json=as_json, render=_render)
+
+
+@channel.command("mirror")
+@click.argument("env_file", metavar="ENVIRONMENT_YML",
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("directory", type=_DIR)
+@click.option("--versions", type=click.IntRange(1, 20), default=1, show_default=True,
+              help="Releases per package: N-1 older ones too, so a solver has choices.")
+@click.option("--skip-missing", is_flag=True,
+              help="Mirror the rest when a package has no wheel here (listed, exit 0).")
+@click.option("--refresh", is_flag=True, help="Ignore the cached mirror; ask PyPI again.")
+@click.option("--cache-dir", type=_DIR, default=None,
+              help="Cache folder [default: $LABTOOLS_MIRROR_CACHE or ~/.cache/labtools/mirror].")
+@json_option
+def mirror_cmd(env_file: Path, directory: Path, versions: int, skip_missing: bool,
+               refresh: bool, cache_dir: Path | None, as_json: bool) -> None:
+    """Make DIRECTORY a conda channel that satisfies ENVIRONMENT_YML offline, from PyPI wheels.
+
+    Conda names map to PyPI projects, each wheel for this platform becomes a conda
+    package, python is this interpreter, wheels/ holds what the pip: section needs.
+    Create the env with e.g. micromamba create -f ENVIRONMENT_YML --override-channels
+    -c file://DIRECTORY (set PIP_NO_INDEX=1 PIP_FIND_LINKS=DIRECTORY/wheels for pip:).
+    """
+    from labtools.channel.mirror import MirrorReport, mirror_environment
+
+    err = console(stderr=True)
+    stages: dict[str, float] = {}
+
+    def on_progress(stage: str, done: int, total: int) -> None:
+        if as_json:
+            return
+        if stage not in stages:
+            stages[stage] = time.monotonic()
+            err.print(f"mirror: {stage}" + (f" ({total})" if total else "") + " ...")
+        elif total and done == total:
+            err.print(f"mirror: {stage} {done}/{total} done "
+                      f"({time.monotonic() - stages[stage]:.1f} s)")
+
+    report = mirror_environment(env_file, directory, versions=versions,
+                                skip_missing=skip_missing, refresh=refresh,
+                                cache_dir=cache_dir, on_progress=on_progress)
+
+    def render(result: object) -> None:
+        assert isinstance(result, MirrorReport)
+        out = console()
+        for item in result.missing:
+            out.print(f"skipped {item.name}: {item.reason}")
+        how = "from cache" if result.cached else "built"
+        out.print(f"{result.path} ({result.url}): {result.packages} packages, "
+                  f"{result.names} names, python {result.python}, {how} "
+                  f"in {result.duration_s:.1f} s")
+        if result.pip_env:
+            env = " ".join(f"{k}={v}" for k, v in result.pip_env.items())
+            out.print(f"pip: section: {result.wheels} wheels; create with {env}")
+
+    emit(report, as_json=as_json, render=render)
 
 
 @channel.command("serve")

@@ -69,8 +69,31 @@ def pip_entry(line: str) -> tuple[str, str]:
     return canonical_pip(name), rest
 
 
-def from_document(doc: Any, *, label: str) -> SpecSet:
-    """An environment.yml mapping -> :class:`SpecSet` (pure)."""
+def local_pip_entry(line: str, base: Path) -> tuple[str, str] | None:
+    """``-e .`` / ``./pkg`` relative to the file's folder -> (project name, its file URL).
+
+    What pip records for such an install (``direct_url.json``) is the folder's URL, and
+    the distribution's name comes from the project's ``pyproject.toml``.
+    """
+    import tomllib
+
+    text = line.split(" #", 1)[0].strip()
+    target = re.sub(r"^(?:-e|--editable)\s+", "", text)
+    if not target.startswith((".", "/", "~", "file:")):
+        return None
+    folder = Path(target.removeprefix("file://")).expanduser()
+    folder = (base / folder).resolve() if not folder.is_absolute() else folder
+    try:
+        name = tomllib.loads((folder / "pyproject.toml").read_text(encoding="utf-8"))[
+            "project"]["name"]
+    except (OSError, KeyError, TypeError, ValueError):
+        return None
+    return canonical_pip(str(name)), folder.as_uri()
+
+
+def from_document(doc: Any, *, label: str, base: Path | None = None) -> SpecSet:
+    """An environment.yml mapping -> :class:`SpecSet` (pure unless *base* resolves local
+    pip projects, ``-e .``, relative to the file's folder)."""
     if not isinstance(doc, dict) or not isinstance(doc.get("dependencies", []), list):
         raise SpecError(f"{label} is not an environment file: expected a mapping with "
                         "a dependencies list", hint="export one with labtools spec export ENV")
@@ -80,7 +103,8 @@ def from_document(doc: Any, *, label: str) -> SpecSet:
     for item in doc.get("dependencies") or []:
         if isinstance(item, dict):
             for line in item.get("pip") or []:
-                name, value = pip_entry(str(line))
+                local = local_pip_entry(str(line), base) if base is not None else None
+                name, value = local or pip_entry(str(line))
                 pip[name] = value
             continue
         parts = parse_spec(str(item))
@@ -128,7 +152,7 @@ def from_file(path: Path) -> SpecSet:
             return SpecSet(label=label,
                            conda={normalize_name(p.name): p.version for p in listed.packages},
                            pip=dict(pip_entry(line) for line in listed.pip))
-        return from_document(doc, label=label)
+        return from_document(doc, label=label, base=path.parent.absolute())
     conda: dict[str, str] = {}
     pip: dict[str, str] = {}
     for raw in text.splitlines():
