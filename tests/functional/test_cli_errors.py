@@ -158,3 +158,21 @@ def test_every_library_error_kind_has_its_own_code() -> None:
     codes = [kind.code for kind in kinds if "code" in vars(kind)]
     assert len(codes) == len(set(codes)), codes
     assert LabUsageError.code == "usage"
+
+
+def test_a_missing_extra_names_the_extra_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    import labtools.jupyter  # noqa: F401  (loaded; its lazy import of jupyter_server fails)
+
+    monkeypatch.setitem(sys.modules, "jupyter_server", None)  # as if not installed
+    monkeypatch.delitem(sys.modules, "jupyter_server.auth", raising=False)
+    monkeypatch.delitem(sys.modules, "jupyter_server.auth.security", raising=False)
+    result = CliRunner().invoke(cli, ["jupyter", "config", "--password", "--json"],
+                                input="a long passphrase\n")
+    code, out, err = result.exit_code, result.stdout, result.stderr
+    assert code == 1, out + err
+    error = json.loads(out)["error"]
+    assert error["code"] == "missing-extra"
+    assert error["message"] == "this command needs jupyter_server, which is not installed"
+    assert "pip install 'labtools[jupyter]'" in error["hint"]

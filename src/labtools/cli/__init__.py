@@ -38,6 +38,21 @@ COMMANDS: dict[str, str] = {
     "completion": "labtools.cli.completion:completion",
 }
 
+#: optional modules -> the extra that brings them (pyproject.toml's optional-dependencies)
+EXTRAS: dict[str, str] = {
+    "jupyter_server": "jupyter",
+    "argon2": "jupyter",
+    "jupytext": "notebooks",
+    "matplotlib": "plot",
+    "nbclient": "handbook",
+    "nbformat": "handbook",
+    "ipykernel": "handbook",
+    "asyncssh": "handbook",
+    "mkdocs": "docs",
+    "material": "docs",
+    "mkdocstrings": "docs",
+}
+
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 START_HERE = """\
@@ -171,17 +186,33 @@ def invoke_reporting(call: Any, *, as_json: bool) -> int:
             return EXIT_INTERRUPTED
         _output.report_error("aborted", "aborted", "nothing was changed", as_json=as_json)
         return EXIT_FAILURE
-    except Exception as exc:
-        if not as_json:
-            raise  # a bug: the traceback is the report
-        traceback.print_exc()
+    except ModuleNotFoundError as exc:
+        top = (exc.name or "").partition(".")[0]
+        if top not in EXTRAS:
+            return _internal(exc, as_json=as_json)
+        extra = EXTRAS[top]
         _output.report_error(
-            "internal", f"unexpected {type(exc).__name__}: {exc}",
-            "this is a bug in labtools; please report it with the traceback above",
-            as_json=True,
-        )
+            "missing-extra", f"this command needs {top}, which is not installed",
+            f"install the {extra!r} extra: pip install 'labtools[{extra}]' "
+            f"(pipx inject labtools {top}; uv tool install --with {top} labtools)",
+            as_json=as_json)
         return EXIT_FAILURE
+    except Exception as exc:
+        return _internal(exc, as_json=as_json)
     return status if isinstance(status, int) else EXIT_OK
+
+
+def _internal(exc: Exception, *, as_json: bool) -> int:
+    """A bug: without --json the traceback is the report; with it, one document too."""
+    if not as_json:
+        raise exc
+    traceback.print_exc()
+    _output.report_error(
+        "internal", f"unexpected {type(exc).__name__}: {exc}",
+        "this is a bug in labtools; please report it with the traceback above",
+        as_json=True,
+    )
+    return EXIT_FAILURE
 
 
 @click.group(

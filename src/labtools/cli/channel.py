@@ -164,3 +164,8 @@ def serve_cmd(directory: Path, port: int, as_json: bool) -> None:
                 time.sleep(3600)
         except KeyboardInterrupt:
             click.echo("stopped")
+
+
+from labtools.cli.channel_demo import demo_cmd  # noqa: E402  (issue 19: newcomer's channel)
+
+channel.add_command(demo_cmd)
