@@ -75,7 +75,7 @@ def test_create_malformed_file_and_unwritable_root(tmp_path: Path) -> None:
     bad = tmp_path / "environment.yml"
     bad.write_text("name: py311-x\ndependencies:\n  - python\n  - [nested]\n")
     code, _, err = run("env", "create", "--file", str(bad), "-c", str(tmp_path))
-    assert code == 1 and "environment.yml:4:5: unexpected entry" in err
+    assert code == 1 and "environment.yml:4: unexpected list in 'dependencies'" in err
     locked = tmp_path / "locked"
     locked.write_text("a file, not a folder")
     code, _, err = run("env", "create", "py311-x", "python", "-c", str(tmp_path),

@@ -53,7 +53,7 @@ def test_conda_lock_yml(tmp_path: Path) -> None:
     (pkg,) = listed.packages
     assert (pkg.name, pkg.version, pkg.build) == ("zlib", "1.3.1", "hb9d3cd8_2")
     assert pkg.md5 == "c9f075ab2f33b3bbee9e62d4ad0a6cd8" and pkg.sha256 is not None
-    assert listed.pip == (
+    assert listed.pip_requirements() == (
         "requests @ https://files.pythonhosted.org/packages/70/8e/requests-2.31.0-py3-none-any.whl",)
     assert detect_lock(path, CONDA_LOCK)
     request = read_lock_request(path, CONDA_LOCK)
@@ -93,5 +93,5 @@ def test_pixi_lock_of_a_real_env(make_env: Callable[..., Path], lab_pkgs_cache: 
 def test_broken_lock_file_is_one_line(tmp_path: Path) -> None:
     path = tmp_path / "pixi.lock"
     path.write_text("version: 6\nenvironments: [\n")
-    with pytest.raises(SpecError, match=r"cannot read lock file .*pixi\.lock"):
+    with pytest.raises(SpecError, match=r"pixi\.lock:3:1: "):
         read_package_list(path)

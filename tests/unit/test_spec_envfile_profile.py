@@ -37,9 +37,12 @@ def test_parses_conda_environment_yml() -> None:
     ("text", "where"),
     [
         ("name: x\ndependencies:\n  - python\n   - bad: [\n", ":4:"),
-        ("name: x\ndependencies:\n  - python\n  - {a: 1}\n", ":4:5"),
-        ("name: x\nchannels: conda-forge\n", ":2:11"),
-        ("- just\n- a list\n", ":1:1"),
+        ("name: x\ndependencies:\n  - python\n  - {a: 1}\n", ":4: "),
+        ("name: x\nchannels: conda-forge\n", ":2: "),
+        ("- just\n- a list\n", ":1: "),
+        ("dependencies:\n  - six >= 1.16\n  - bad spec !!\n", ":3: "),
+        ("dependencies:\n  - pip:\n    - requests\n    - test>>1\n", ":4: "),
+        ("dependencies: [a\n", ":2:1: "),
     ],
 )
 def test_malformed_files_report_line_and_column(text: str, where: str, tmp_path: Path) -> None:

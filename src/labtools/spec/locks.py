@@ -1,27 +1,43 @@
-"""Exact package lists: ``@EXPLICIT`` files (read and write), pixi.lock and conda-lock.yml.
+"""Exact package lists: ``@EXPLICIT`` files, pixi.lock (every format version rattler reads)
+and conda-lock.yml (v1).
 
-``read_package_list(path)`` is the one entry point ``env create --file`` needs for
-anything that is not an environment.yml: it returns every package's URL and hash.
-Explicit files are parsed here (pure); lock files go through py-rattler's ``LockFile``.
+:func:`read_lock` reads every environment and platform of a lock file; pixi.lock and
+conda-lock.yml go through py-rattler's ``LockFile`` after a line-numbered check of their
+shape (:mod:`labtools.spec.pixilock`, :mod:`labtools.spec.condalock`), explicit files through
+:mod:`labtools.spec.explicit`. :func:`read_package_list` picks one environment and platform,
+which is what ``env create`` and ``spec check`` need. Nothing is dropped silently: a file is
+read whole, or refused with ``file:line`` and the fix.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from labtools.errors import SpecError
-from labtools.spec.records import CondaRecord, channel_name
+from labtools.spec.explicit import (
+    EXPLICIT_MARKER,
+    is_explicit,
+    parse_archive_url,
+    parse_explicit,
+    render_explicit,
+)
+from labtools.spec.records import channel_name
 
 if TYPE_CHECKING:
     from labtools.spec.envfile import EnvRequest
 
-_ARCHIVE = re.compile(r"^(?P<name>.+)-(?P<version>[^-]+)-(?P<build>[^-]+)\.(?:conda|tar\.bz2)$")
-_HEX = re.compile(r"^[0-9a-fA-F]+$")
-EXPLICIT_MARKER = "@EXPLICIT"
+__all__ = ["EXPLICIT_MARKER", "LockContents", "LockedPackage", "LockedPip", "PackageList",
+           "as_request", "is_explicit", "parse_archive_url", "parse_explicit", "read_lock",
+           "read_package_list", "render_explicit"]
+
+
+def canonical_pip(name: str) -> str:
+    """PEP 503 normalized distribution name."""
+    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 @dataclass(frozen=True)
@@ -34,6 +50,43 @@ class LockedPackage:
     url: str
     md5: str | None = None
     sha256: str | None = None
+    channel: str | None = None
+    subdir: str | None = None
+    line: int | None = None
+    #: a pixi source package (built from a path or repository, no archive to download)
+    source_package: bool = False
+
+    @property
+    def channel_label(self) -> str:
+        """The channel as a user writes it (``conda-forge``, ``defaults`` or a URL)."""
+        return channel_name(self.channel, self.url, self.subdir)
+
+
+@dataclass(frozen=True)
+class LockedPip:
+    """One pip (PyPI) package of a lock: a URL or a local path, and its version."""
+
+    name: str  # PEP 503 normalized
+    version: str
+    location: str
+    sha256: str | None = None
+    editable: bool = False
+
+    @property
+    def is_url(self) -> bool:
+        return "://" in self.location
+
+    def requirement(self, base: Path | None = None) -> str:
+        """The line pip installs: ``name @ url`` (URLs and local paths) or ``name==version``."""
+        if self.is_url:
+            return f"{self.name} @ {self.location}"
+        if self.location:
+            path = Path(self.location)
+            if base is not None and not path.is_absolute():
+                path = (base / path).resolve()
+            return f"{self.name} @ {path.as_uri()}" if path.is_absolute() else \
+                f"{self.name}=={self.version}"
+        return f"{self.name}=={self.version}"
 
 
 @dataclass(frozen=True)
@@ -44,83 +97,42 @@ class PackageList:
     source: str
     platform: str | None
     packages: tuple[LockedPackage, ...]
-    pip: tuple[str, ...] = ()  # pip requirement lines (lock files only)
+    pip: tuple[LockedPip, ...] = ()
     channels: tuple[str, ...] = ()
+    environment: str | None = None
+    format: str = "explicit"  # "explicit" | "pixi.lock" | "conda-lock.yml"
+
+    def pip_requirements(self) -> tuple[str, ...]:
+        base = Path(self.source).parent
+        return tuple(p.requirement(base) for p in self.pip)
 
 
-def parse_archive_url(url: str, *, source: str = "<text>") -> LockedPackage:
-    """``https://.../name-1.0-build.conda#md5`` (or ``#sha256:...``) -> :class:`LockedPackage`."""
-    location, _, digest = url.strip().partition("#")
-    filename = location.rsplit("/", 1)[-1]
-    match = _ARCHIVE.match(filename)
-    if match is None:
-        raise SpecError(f"{source}: {url.strip()!r} does not end in a conda package file name",
-                        hint="each line must be a URL ending in name-version-build.conda")
-    md5 = sha256 = None
-    if digest:
-        algo, _, value = digest.partition(":") if ":" in digest else ("", "", digest)
-        value = value.strip()
-        if not _HEX.match(value) or (algo and algo not in ("md5", "sha256")):
-            raise SpecError(f"{source}: bad hash {digest!r} in {url.strip()!r}",
-                            hint="use #<md5> or #sha256:<hex>")
-        if algo == "sha256" or (not algo and len(value) == 64):
-            sha256 = value.lower()
-        elif len(value) == 32:
-            md5 = value.lower()
-        else:
-            raise SpecError(f"{source}: hash {digest!r} is neither md5 nor sha256",
-                            hint="use #<32 hex md5> or #sha256:<64 hex>")
-    return LockedPackage(name=match["name"], version=match["version"], build=match["build"],
-                         url=location, md5=md5, sha256=sha256)
+@dataclass(frozen=True)
+class LockContents:
+    """Every environment and platform of a lock file."""
 
+    source: str
+    format: str  # "pixi.lock" | "conda-lock.yml"
+    version: int
+    environments: dict[str, dict[str, PackageList]] = field(default_factory=dict)
+    #: conda-lock virtual packages (platform, name): locked, but never installed
+    virtual: tuple[tuple[str, str], ...] = ()
 
-def is_explicit(text: str) -> bool:
-    return any(line.strip() == EXPLICIT_MARKER for line in text.splitlines())
+    def select(self, environment: str = "default", platform: str | None = None) -> PackageList:
+        import rattler
 
-
-def parse_explicit(text: str, *, source: str = "<text>") -> PackageList:
-    """The text of an ``@EXPLICIT`` file -> its packages, in file order (pure)."""
-    platform = None
-    seen_marker = False
-    packages = []
-    for raw in text.splitlines():
-        line = raw.strip()
-        if not line:
-            continue
-        if line.startswith("#"):
-            key, _, value = line[1:].partition(":")
-            if key.strip() == "platform" and value.strip():
-                platform = value.strip()
-            continue
-        if line == EXPLICIT_MARKER:
-            seen_marker = True
-            continue
-        if not seen_marker:
-            raise SpecError(f"{source} is not an explicit file: {line!r} before {EXPLICIT_MARKER}",
-                            hint="export one with labtools spec lock ENV")
-        packages.append(parse_archive_url(line, source=source))
-    if not seen_marker:
-        raise SpecError(f"{source} has no {EXPLICIT_MARKER} line",
-                        hint="export one with labtools spec lock ENV")
-    return PackageList(kind="explicit", source=source, platform=platform,
-                       packages=tuple(packages))
-
-
-def render_explicit(records: Iterable[CondaRecord], *, platform: str | None) -> str:
-    """An ``@EXPLICIT`` file: one URL per package with its hash (md5, else sha256)."""
-    lines = ["# This file may be used to create an environment using:",
-             "# $ labtools env create --file <this file>   (or conda create --file)"]
-    if platform:
-        lines.append(f"# platform: {platform}")
-    lines.append(EXPLICIT_MARKER)
-    for record in sorted(records, key=lambda r: r.name.lower()):
-        if not record.url:
-            raise SpecError(f"{record.source} records no download URL, so it cannot be locked",
-                            hint="reinstall the package from a channel, then lock again")
-        digest = (f"#{record.md5}" if record.md5
-                  else f"#sha256:{record.sha256}" if record.sha256 else "")
-        lines.append(record.url + digest)
-    return "\n".join(lines) + "\n"
+        env = self.environments.get(environment)
+        if env is None:
+            names = ", ".join(sorted(self.environments)) or "none"
+            raise SpecError(f"{self.source} has no environment {environment!r} (it has: {names})",
+                            hint="pick one with --lock-env NAME")
+        wanted = platform or str(rattler.Subdir.current())
+        if wanted not in env:
+            have = ", ".join(sorted(env)) or "none"
+            raise SpecError(f"{self.source} has no packages for platform {wanted} "
+                            f"(it has: {have})",
+                            hint="pass --platform P, or lock for this platform too")
+        return env[wanted]
 
 
 def _hex(value: object) -> str | None:
@@ -128,56 +140,167 @@ def _hex(value: object) -> str | None:
         return None
     if isinstance(value, bytes | bytearray):
         return value.hex()
-    return str(value)
+    return str(value) or None
 
 
-def read_lock_file(path: Path, *, environment: str = "default",
-                   platform: str | None = None) -> PackageList:
-    """pixi.lock or conda-lock.yml (through py-rattler) -> the packages for one platform."""
+def _rattler_message(exc: Exception) -> str:
+    return " ".join(str(exc).split())[:300]
+
+
+def _convert(lock: Any, *, source: str, fmt: str) -> dict[str, dict[str, PackageList]]:
+    """rattler's LockFile -> {environment: {platform: PackageList}}."""
+    from rattler.lock import CondaLockedBinaryPackage, CondaLockedSourcePackage, PypiLockedPackage
+
+    out: dict[str, dict[str, PackageList]] = {}
+    for env_name, env in lock.environments():
+        channels = tuple(str(getattr(c, "url", c)).rstrip("/") for c in env.channels())
+        per: dict[str, PackageList] = {}
+        for platform in env.platforms():
+            conda: list[LockedPackage] = []
+            pip: list[LockedPip] = []
+            for pkg in env.packages(platform) or ():
+                if isinstance(pkg, CondaLockedBinaryPackage):
+                    rec = pkg.repo_data_record()
+                    conda.append(LockedPackage(
+                        name=rec.name.normalized, version=str(rec.version), build=str(rec.build),
+                        url=str(rec.url), md5=_hex(rec.md5), sha256=_hex(rec.sha256),
+                        channel=str(rec.channel).rstrip("/") if rec.channel else None,
+                        subdir=str(rec.subdir)))
+                elif isinstance(pkg, CondaLockedSourcePackage):
+                    src = pkg.package_record
+                    if src is None:
+                        raise SpecError(f"{source}: source package {pkg.location} has no record",
+                                        hint="regenerate the lock with pixi")
+                    conda.append(LockedPackage(
+                        name=src.name.normalized, version=str(src.version), build=str(src.build),
+                        url=str(pkg.location), subdir=str(src.subdir), source_package=True))
+                elif isinstance(pkg, PypiLockedPackage):
+                    hashes = pkg.hashes
+                    sha = None
+                    if hashes is not None:
+                        try:
+                            sha = _hex(hashes.sha256)
+                        except AttributeError:  # py-rattler: PackageHashes() without values
+                            sha = None
+                    pip.append(LockedPip(name=canonical_pip(str(pkg.name)),
+                                         version=str(pkg.version), location=str(pkg.location),
+                                         sha256=sha))
+                else:  # pragma: no cover - a package kind py-rattler adds later
+                    raise SpecError(f"{source}: {type(pkg).__name__} entries are not supported",
+                                    hint="upgrade labtools")
+            per[platform.name] = PackageList(
+                kind="lock", source=source, platform=platform.name,
+                packages=tuple(sorted(conda, key=lambda p: p.name)),
+                pip=tuple(sorted(pip, key=lambda p: p.name)), channels=channels,
+                environment=env_name, format=fmt)
+        out[env_name] = per
+    return out
+
+
+def lock_format(data: Any) -> str | None:
+    """"conda-lock.yml", "pixi.lock" or None for a parsed YAML document."""
+    from labtools.spec.condalock import is_conda_lock
+
+    if not isinstance(data, dict):
+        return None
+    if is_conda_lock(data):
+        return "conda-lock.yml"
+    if isinstance(data, dict) and data.get("version") in (2, 3) and "package" in data:
+        return "pixi.lock"  # pixi's first formats: conda-lock's layout, its own version
+    if isinstance(data, dict) and "version" in data and "environments" in data:
+        return "pixi.lock"
+    return None
+
+
+def _rattler_read(text: str, name: str) -> Any:
     import rattler
 
+    with tempfile.TemporaryDirectory(prefix="labtools-lock-") as tmp:
+        target = Path(tmp) / name
+        target.write_text(text, encoding="utf-8")
+        return rattler.LockFile.from_path(target)
+
+
+def parse_lock(text: str, *, source: str, path: Path | None = None) -> LockContents:
+    """Read a pixi.lock or conda-lock.yml from its text (rattler does the reading)."""
+    from labtools.spec.condalock import check_document, normalized
+    from labtools.spec.pixilock import check_pixi
+    from labtools.spec.yamlsrc import YamlSource
+
+    doc = YamlSource(text, source=source)
+    fmt = lock_format(doc.data)
+    if fmt is None:
+        raise SpecError(f"{source}:1: neither a pixi.lock (version + environments) nor a "
+                        "conda-lock.yml (version: 1 + metadata + package)",
+                        hint="give a pixi.lock, a conda-lock.yml or an @EXPLICIT file")
+    tool = "pixi" if fmt == "pixi.lock" else "conda-lock"
+    virtual: tuple[tuple[str, str], ...] = ()
+    attempts = [text]
+    if "package" in doc.data:  # conda-lock v1 and pixi.lock v2/v3
+        checked = check_document(doc)
+        virtual = checked.virtual
+        if checked.text is not None:
+            attempts = [checked.text]
+        else:  # rattler may still refuse a valid file: retry once in the form it reads
+            attempts.append("")
+    else:
+        check_pixi(doc)
+    lock = None
+    error: Exception | None = None
+    for attempt in attempts:
+        try:
+            lock = _rattler_read(attempt or normalized(doc), Path(source).name or fmt)
+            break
+        except SpecError:
+            raise
+        except Exception as exc:  # rattler raises its own exception types
+            error = exc
+    if lock is None:
+        raise SpecError(f"{source}: not a valid {fmt}: {_rattler_message(error or Exception())}",
+                        hint=f"regenerate it with {tool}")
+    return LockContents(source=source, format=fmt, version=int(doc.data["version"]),
+                        environments=_convert(lock, source=source, fmt=fmt), virtual=virtual)
+
+
+def _read_text(file: Path) -> str:
     try:
-        lock = rattler.LockFile.from_path(path)
-    except Exception as exc:  # rattler raises its own exception types
-        raise SpecError(f"cannot read lock file {path}: {' '.join(str(exc).split())}",
-                        hint="give a pixi.lock or conda-lock.yml") from None
-    env = lock.environment(environment)
-    if env is None:
-        names = ", ".join(sorted(n for n, _ in lock.environments())) or "none"
-        raise SpecError(f"{path} has no environment {environment!r} (it has: {names})",
-                        hint="pick one with --lock-env NAME")
-    wanted = platform or str(rattler.Subdir.current())
-    chosen = next((p for p in env.platforms() if p.name == wanted), None)
-    if chosen is None:
-        have = ", ".join(sorted(p.name for p in env.platforms())) or "none"
-        raise SpecError(f"{path} has no packages for platform {wanted} (it has: {have})",
-                        hint="lock for this platform, or pass the platform explicitly")
-    packages = tuple(
-        LockedPackage(name=r.name.normalized, version=str(r.version), build=str(r.build),
-                      url=str(r.url), md5=_hex(r.md5), sha256=_hex(r.sha256))
-        for r in env.conda_repodata_records_for_platform(chosen) or ()
-    )
-    pip = tuple(
-        f"{p.name} @ {p.location}" if "://" in str(p.location) else f"{p.name}=={p.version}"
-        for p in env.pypi_packages_for_platform(chosen) or ()
-    )
-    channels = tuple(str(getattr(c, "url", c)) for c in env.channels())
-    return PackageList(kind="lock", source=str(path), platform=wanted,
-                       packages=tuple(sorted(packages, key=lambda p: p.name)), pip=pip,
-                       channels=channels)
+        raw = file.read_bytes()
+    except OSError as exc:
+        raise SpecError(f"cannot read {file}: {exc.strerror}", hint="check the path") from None
+    if b"\0" in raw[:8192]:
+        raise SpecError(f"{file} is a binary file, not a lock or spec file",
+                        hint="give a pixi.lock, conda-lock.yml, @EXPLICIT or environment.yml")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise SpecError(f"{file}:{line}: not UTF-8 text", hint="save the file as UTF-8") from None
+
+
+def read_lock(path: Path | str) -> LockContents:
+    """Every environment and platform of a pixi.lock or conda-lock.yml."""
+    file = Path(path).expanduser()
+    return parse_lock(_read_text(file), source=str(file), path=file)
 
 
 def read_package_list(path: Path | str, *, environment: str = "default",
                       platform: str | None = None) -> PackageList:
     """An explicit file, pixi.lock or conda-lock.yml -> exact package list (URLs + hashes)."""
-    file = Path(path)
-    try:
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SpecError(f"cannot read {file}: {exc}", hint="check the path") from None
+    file = Path(path).expanduser()
+    text = _read_text(file)
     if is_explicit(text):
-        return parse_explicit(text, source=str(file))
-    return read_lock_file(file, environment=environment, platform=platform)
+        listed = parse_explicit(text, source=str(file))
+        if platform and listed.platform and listed.platform != platform:
+            raise SpecError(f"{file} is for {listed.platform}, not {platform}",
+                            hint="use the explicit file made on that platform")
+        return listed
+    return parse_lock(text, source=str(file), path=file).select(environment, platform)
+
+
+def read_lock_file(path: Path, *, environment: str = "default",
+                   platform: str | None = None) -> PackageList:
+    """pixi.lock or conda-lock.yml -> the packages for one platform (compatibility name)."""
+    return read_lock(path).select(environment, platform)
 
 
 def lock_env(*, prefix: Path | str) -> str:
@@ -193,15 +316,20 @@ def as_request(listed: PackageList, *, name: str | None = None) -> EnvRequest:
     """A package list -> ``env create``'s request: exact pins, their channels, the URLs."""
     from labtools.spec.envfile import EnvRequest
 
+    source_pkgs = [p.name for p in listed.packages if p.source_package]
+    if source_pkgs:
+        raise SpecError(f"{listed.source} locks {source_pkgs[0]!r} as a source package "
+                        "(built from a path, no archive to download)",
+                        hint="build it with pixi, or install the others and that one apart")
     channels: list[str] = [*listed.channels]
     for pkg in listed.packages:
-        channel = channel_name(None, pkg.url)
+        channel = pkg.channel_label
         if channel not in channels:
             channels.append(channel)
     return EnvRequest(
         name=name, channels=tuple(channels),
         specs=tuple(f"{p.name}=={p.version}={p.build}" for p in listed.packages),
-        pip=listed.pip, source=Path(listed.source), kind=listed.kind,
+        pip=listed.pip_requirements(), source=Path(listed.source), kind=listed.kind,
         urls=tuple(p.url + (f"#{p.md5}" if p.md5 else f"#sha256:{p.sha256}" if p.sha256 else "")
                    for p in listed.packages),
     )
@@ -217,12 +345,13 @@ def read_explicit_request(path: Path, text: str) -> EnvRequest:
 
 def detect_lock(path: Path, text: str) -> bool:
     """pixi.lock or conda-lock.yml: top-level ``version:`` plus ``package:``/``environments:``."""
-    head = {line.split(":", 1)[0] for line in text.splitlines() if line and line[0].isalpha()}
+    head = {line.split(":", 1)[0].strip().strip('"')
+            for line in text.splitlines() if line and (line[0].isalpha() or line[0] in " \"{")}
     return "version" in head and ("package" in head or "environments" in head)
 
 
 def read_lock_request(path: Path, text: str) -> EnvRequest:
-    return as_request(read_lock_file(path))
+    return as_request(parse_lock(text, source=str(path), path=path).select())
 
 
 def register_readers() -> None:

@@ -151,7 +151,7 @@ def from_file(path: Path) -> SpecSet:
             listed = read_lock_file(path)
             return SpecSet(label=label,
                            conda={normalize_name(p.name): p.version for p in listed.packages},
-                           pip=dict(pip_entry(line) for line in listed.pip))
+                           pip=dict(pip_entry(line) for line in listed.pip_requirements()))
         return from_document(doc, label=label, base=path.parent.absolute())
     conda: dict[str, str] = {}
     pip: dict[str, str] = {}
