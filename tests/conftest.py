@@ -14,6 +14,7 @@ pytest_plugins = [
     "plugins.lab_channel",
     "plugins.ssh_host",
     "plugins.real_tools",
+    "plugins.env_mirror",
     "plugins.slurm_cluster",
 ]
 

@@ -38,7 +38,7 @@ from labtools.errors import ChannelError, SpecError
 MIRROR_FORMAT = "1"
 CACHE_ENV = "LABTOOLS_MIRROR_CACHE"
 REPORT_FILE = "labtools-mirror.json"
-KEEP_CHANNELS = 4
+STALE_DAYS = 14
 Progress = Callable[[str, int, int], None]  # (stage, done, total); total 0 = unknown
 
 
@@ -152,16 +152,18 @@ def mirror_environment(
             staging = cache / "channels" / f".{key}-{uuid.uuid4().hex[:8]}"
             try:
                 build_channel(staging, request.specs, pip_section, versions=versions,
-                              skip_missing=skip_missing, cache=cache, progress=progress)
+                              skip_missing=skip_missing, cache=cache, progress=progress,
+                              refresh=refresh)
                 if built.exists():
                     shutil.rmtree(built)
                 os.rename(staging, built)
             finally:
                 if staging.exists():
                     shutil.rmtree(staging, ignore_errors=True)
-            _evict(cache / "channels", keep=built)
+            _evict(cache, keep=built)
         progress("copy", 0, 0)
         _materialize(built, target)
+        os.utime(built / REPORT_FILE)  # in use: eviction goes by this time
     saved = json.loads((built / REPORT_FILE).read_text(encoding="utf-8"))
     wheels = target / "wheels"
     pip_env = ({"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(wheels)}
@@ -259,12 +261,19 @@ def _materialize(built: Path, target: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def _evict(channels: Path, *, keep: Path) -> None:
-    """Keep the most recently built channels only (the wheel cache stays)."""
-    found = sorted((p for p in channels.iterdir() if p.is_dir() and not p.name.startswith(".")),
-                   key=lambda p: p.stat().st_mtime, reverse=True)
-    for stale in [p for p in found if p != keep][KEEP_CHANNELS - 1:]:
-        shutil.rmtree(stale, ignore_errors=True)
+def _evict(cache: Path, *, keep: Path) -> None:
+    """Drop channels unused for :data:`STALE_DAYS` (other checkouts share the cache, with
+    other keys), then converted packages no channel links to any more. Wheels stay."""
+    limit = time.time() - STALE_DAYS * 86400
+    for channel in (cache / "channels").iterdir():
+        report = channel / REPORT_FILE
+        if channel != keep and channel.is_dir() and not channel.name.startswith(".") and (
+                not report.is_file() or report.stat().st_mtime < limit):
+            shutil.rmtree(channel, ignore_errors=True)
+    for package in (cache / "pkgs").glob("*/*.conda"):
+        info = package.stat()
+        if info.st_nlink == 1 and info.st_mtime < limit:
+            shutil.rmtree(package.parent, ignore_errors=True)
 
 
 def parallel(func: Callable[..., object], items: Sequence[object], *, workers: int,

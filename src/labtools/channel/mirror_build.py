@@ -32,25 +32,31 @@ def build_channel(
     skip_missing: bool,
     cache: Path,
     progress: Progress,
+    refresh: bool = False,
 ) -> None:
-    """Write a complete, indexed mirror channel into *staging* (which must not exist)."""
+    """Write a complete, indexed mirror channel into *staging* (which must not exist).
+
+    *refresh* asks pip again instead of reusing a cached resolution."""
     from labtools.channel import index_channel, init_channel
 
     tops, missing, naming = plan_request(specs)
     progress("resolve", 0, 0)
-    resolved = resolve_all({t.requirement or "": t.conda for t in tops}, missing)
+    answers = None if refresh else cache / "resolutions"
+    resolved = resolve_all({t.requirement or "": t.conda for t in tops}, missing, answers)
     # the pip: section installs with pip, offline: it needs wheels for pip-only requirements,
     # local projects' build backends, and project dependencies the conda part lacks
     have = {normalize(r.name) for r in resolved}
     extras = [*pip_section.requirements, *pip_section.build_requirements,
               *(r for r in pip_section.project_dependencies if _project(r) not in have)]
-    pip_wheels = resolve_all({r: f"pip: {r}" for r in extras}, missing) if extras else []
+    pip_wheels = resolve_all({r: f"pip: {r}" for r in extras}, missing, answers) \
+        if extras else []
     wheel_cache = cache / "wheels"
     pip_files = [Path(str(p)) for p in parallel(
         lambda r: pypi.download(r.url, r.sha256, wheel_cache), pip_wheels,
         workers=WORKERS, stage="download for pip:", progress=progress)] if pip_wheels else []
     if pip_section.projects:
-        pip_files += _backend_wheels(pip_section, pip_files, wheel_cache, missing, progress)
+        pip_files += _backend_wheels(pip_section, pip_files, wheel_cache, missing, progress,
+                                     answers)
     if missing and not skip_missing:
         raise unavailable_error(missing, len(tops) + len(extras))
     files: list[tuple[str, str | None]] = [(r.url, r.sha256) for r in resolved]
@@ -75,7 +81,8 @@ def build_channel(
 
 
 def _backend_wheels(section: PipSection, have: list[Path], cache: Path,
-                    missing: list[Missing], progress: Progress) -> list[Path]:
+                    missing: list[Missing], progress: Progress,
+                    answers: Path | None) -> list[Path]:
     """Wheels the local projects' build backends add at build time (hatchling: editables)."""
     import tempfile
 
@@ -89,17 +96,19 @@ def _backend_wheels(section: PipSection, have: list[Path], cache: Path,
             wanted += dynamic_build_requirements(project, section.build_requirements, Path(tmp))
     if not wanted:
         return []
-    found = resolve_all({r: f"pip: {r}" for r in dict.fromkeys(wanted)}, missing)
+    found = resolve_all({r: f"pip: {r}" for r in dict.fromkeys(wanted)}, missing, answers)
     return [pypi.download(r.url, r.sha256, cache) for r in found]
 
 
-def resolve_all(tops: dict[str, str], missing: list[Missing]) -> list[pypi.Resolved]:
+def resolve_all(tops: dict[str, str], missing: list[Missing],
+                cache: Path | None = None) -> list[pypi.Resolved]:
     """pip's resolution of *tops* (requirement -> label); unavailable ones are dropped into
-    *missing* with the reason, and the rest resolved again."""
+    *missing* with the reason, and the rest resolved again. A resolution is kept in
+    *cache* keyed by the requirements and the interpreter (``--refresh`` passes None)."""
     active = dict(tops)
     while active:
         try:
-            return pypi.resolve(list(active))
+            return _resolve_cached(list(active), cache)
         except pypi.Unavailable as exc:
             culprits = _culprits(active, exc)
             reason = pypi.explain_unavailable(exc.requirement)
@@ -109,6 +118,28 @@ def resolve_all(tops: dict[str, str], missing: list[Missing]) -> list[pypi.Resol
                 missing.append(Missing(label, reason if own else
                                        f"needs {exc.requirement}: {reason}"))
     return []
+
+
+def _resolve_cached(requirements: list[str], cache: Path | None) -> list[pypi.Resolved]:
+    import json
+    from dataclasses import asdict
+
+    from labtools.channel.python_pkg import current_subdir
+    from labtools.handbook.stamp import digest
+
+    if cache is None:
+        return pypi.resolve(requirements)
+    key = digest([sys.version, sys.base_prefix, current_subdir(), *sorted(requirements)])[:20]
+    saved = cache / f"{key}.json"
+    if saved.is_file():
+        return [pypi.Resolved(**{**item, "requires_dist": tuple(item["requires_dist"])})
+                for item in json.loads(saved.read_text(encoding="utf-8"))]
+    found = pypi.resolve(requirements)
+    cache.mkdir(parents=True, exist_ok=True)
+    partial = cache / f".{key}-{uuid.uuid4().hex[:8]}"
+    partial.write_text(json.dumps([asdict(r) for r in found]), encoding="utf-8")
+    os.replace(partial, saved)
+    return found
 
 
 def _project(requirement: str) -> str:
