@@ -100,7 +100,28 @@ def diff_cmd(a: str, b: str, as_json: bool) -> None:
     emit(diff_specs(a=a, b=b), as_json=as_json, render=_render_diff)
 
 
+def _render_lock_drift(report: Any) -> None:
+    where = f" ({report.platform})" if report.platform else ""
+    if not report.drifted:
+        click.echo(f"{report.env} matches {report.file}{where}: {report.checked} package(s)")
+        return
+    click.echo(f"{report.env} differs from {report.file}{where}:")
+    for item in report.mismatches:
+        click.echo(f"  {item.field:<11} {item.name}: lock {item.locked}, env {item.installed}")
+    for text in report.missing:
+        click.echo(f"  missing     {text} (locked, not installed)")
+    for text in report.extra:
+        click.echo(f"  extra       {text} (installed, not locked)")
+    for text in report.pip_missing:
+        click.echo(f"  pip missing {text}")
+    for text in report.pip_extra:
+        click.echo(f"  pip extra   {text}")
+
+
 def _render_drift(report: Any) -> None:
+    if getattr(report, "kind", None) == "lock":
+        _render_lock_drift(report)
+        return
     if not report.drifted:
         click.echo(f"{report.env} matches {report.file}")
         return
@@ -123,15 +144,24 @@ def _render_drift(report: Any) -> None:
 @env_arg
 @prefix_opt
 @click.option("--against", "against", required=True, metavar="FILE",
-              help="The environment.yml (or any spec file) the env should match.")
+              help="An environment.yml (checks specs) or a lock: pixi.lock, conda-lock.yml, "
+                   "@EXPLICIT (checks exact records).")
+@click.option("--lock-env", "lock_env_name", default="default", show_default=True,
+              metavar="NAME", help="The lock file's environment to compare with.")
+@click.option("--platform", metavar="P", help="The lock's platform (default: the env's).")
 @json_option
 @click.pass_context
 def check_cmd(ctx: click.Context, env: str | None, prefix: str | None, against: str,
-              as_json: bool) -> None:
-    """Report drift between ENV and a spec file; exit status 1 when they differ."""
+              lock_env_name: str, platform: str | None, as_json: bool) -> None:
+    """Report drift between ENV and a spec or lock file; exit status 1 when they differ.
+
+    Against a lock, every record is compared (version, build, channel, file, md5, sha256,
+    platform, pip entries) and each difference is listed with both sides.
+    """
     from labtools.spec.check import check_env
 
-    report = check_env(env=_prefix(env, prefix), against=Path(against))
+    report = check_env(env=_prefix(env, prefix), against=Path(against).expanduser(),
+                       environment=lock_env_name, platform=platform)
     emit(report, as_json=as_json, render=_render_drift)
     if report.drifted:
         ctx.exit(1)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import fnmatch
 from dataclasses import dataclass
 from pathlib import Path
 
-from labtools.errors import SpecError
-from labtools.spec.matchspec import normalize_name, parse_spec
+from labtools.spec.lockcheck import LockReport
+from labtools.spec.matchspec import normalize_name
 from labtools.spec.sources import SpecSet, canonical_pip, from_file, resolve_env
 
 
@@ -34,23 +33,13 @@ class DriftReport:
 
 
 def conda_satisfies(spec_text: str, version: str, build: str | None = None) -> bool:
-    """Does an installed ``version`` (and ``build``) satisfy the conda spec text?"""
-    from rattler import Version, VersionSpec
+    """Does an installed ``version`` (and ``build``) satisfy the conda spec text?
 
-    parts = parse_spec(spec_text)
-    if parts.build and build is not None and not fnmatch.fnmatchcase(build, parts.build):
-        return False
-    if not parts.version:
-        return True
-    constraint = parts.version
-    if constraint[0] not in "<>=!~" and "*" not in constraint and "," not in constraint \
-            and "|" not in constraint:
-        constraint = f"={constraint}"  # environment.yml's name=1.26 means 1.26.*
-    try:
-        return bool(VersionSpec(constraint).matches(Version(version)))
-    except Exception as exc:  # rattler's parse errors
-        raise SpecError(f"cannot read version constraint {spec_text!r}: {exc}",
-                        hint="write e.g. numpy=1.26 or numpy>=1.26,<2") from None
+    The spec is read by rattler's MatchSpec (``six >= 1.16``, ``numpy=1.26`` = 1.26.*).
+    """
+    from labtools.spec.condaspec import parse_conda_spec
+
+    return parse_conda_spec(spec_text, where=repr(spec_text)).matches(version, build)
 
 
 def pip_satisfies(wanted: str, installed: str) -> bool:
@@ -91,12 +80,31 @@ def drift(env: SpecSet, builds: dict[str, str], file: SpecSet, leaves: set[str])
                        pip_extra=tuple(pip_extra), drifted=drifted)
 
 
-def check_env(*, env: str | Path, against: Path | str) -> DriftReport:
-    """Drift between the environment *env* (name or prefix) and the file *against*."""
+def is_lock_file(path: Path) -> bool:
+    """An @EXPLICIT file, pixi.lock or conda-lock.yml (exact records), not a spec file."""
+    from labtools.spec.locks import _read_text, detect_lock, is_explicit
+
+    text = _read_text(path)
+    return is_explicit(text) or detect_lock(path, text)
+
+
+def check_env(*, env: str | Path, against: Path | str, environment: str = "default",
+              platform: str | None = None) -> DriftReport | LockReport:
+    """Drift between the environment *env* (name or prefix) and the file *against*.
+
+    A lock file (explicit, pixi.lock, conda-lock.yml) is compared record by record
+    (:mod:`labtools.spec.lockcheck`); a spec file (environment.yml...) spec by spec.
+    """
     from labtools.spec.export import leaf_names
+    from labtools.spec.lockcheck import check_against_lock
     from labtools.spec.records import read_prefix
 
-    state = read_prefix(resolve_env(env))
+    file = Path(against).expanduser()
+    prefix = resolve_env(env)
+    if file.is_file() and is_lock_file(file):
+        return check_against_lock(env=env, prefix=prefix, lock=file, environment=environment,
+                                  platform=platform)
+    state = read_prefix(prefix)
     current = SpecSet(
         label=str(env),
         conda={normalize_name(r.name): r.version for r in state.conda},
@@ -104,4 +112,4 @@ def check_env(*, env: str | Path, against: Path | str) -> DriftReport:
     )
     builds = {normalize_name(r.name): r.build for r in state.conda}
     leaves = {normalize_name(n) for n in leaf_names(state.conda)}
-    return drift(current, builds, from_file(Path(against).expanduser()), leaves)
+    return drift(current, builds, from_file(file), leaves)
