@@ -303,9 +303,11 @@ def update_env(
     records = read_conda_records(prefix)
     profile = load_profile()
     cache = Path(cache_dir) if cache_dir else profile.cache_dir
+    # the channels given, then the ones the env's packages came from; the profile's default
+    # (conda-forge) only for an env that names none, so an offline env never goes online
+    own = [*channels, *env_channels(r.url for r in records)]
     use_channels = list(dict.fromkeys(
-        engine.channel_url(c).rstrip("/")
-        for c in [*channels, *profile.channels, *env_channels(r.url for r in records)]))
+        engine.channel_url(c).rstrip("/") for c in (own or profile.channels)))
     installed = {r.name: list(r.requested_specs) for r in records}
     request, free = solve_request(installed, specs, everything=all_packages)
     locked = [] if all_packages else _locked(prefix, records, free)
