@@ -22,6 +22,7 @@ ROOT = Path(__file__).parents[1] / "data" / "corpus"
 ROWS = [dict(zip(ROOT.joinpath("PROVENANCE.tsv").read_text().splitlines()[0].split("\t"),
                  line.split("\t"), strict=True))
         for line in ROOT.joinpath("PROVENANCE.tsv").read_text().splitlines()[1:]]
+LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader: lock files are large
 REQUIRED_FIELDS = ("file", "kind", "project", "version", "license", "path_in_sdist", "expect")
 
 
@@ -80,18 +81,18 @@ def _check_complete(kind: str, path: Path, result: Any) -> None:
         assert len(result.packages) == len(urls)
         assert all(p.md5 or p.sha256 for p in result.packages) == all("#" in u for u in urls)
     elif kind == "environment":
-        deps = (yaml.safe_load(text) or {}).get("dependencies") or []
+        deps = (yaml.load(text, Loader=LOADER) or {}).get("dependencies") or []
         pip = sum(len(d["pip"]) for d in deps if isinstance(d, dict))
         conda = sum(1 for d in deps if not isinstance(d, dict))
         included = sum(1 for o in result.pip_options if o.startswith(("-r", "-c")))
         assert (len(result.specs), len(result.pip) + included) == (conda, pip)
     elif kind == "conda-lock":
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=LOADER)
         read = sum(len(pl.packages) + len(pl.pip)
                    for env in result.environments.values() for pl in env.values())
         assert read + len(result.virtual) == len(data["package"])
     elif kind == "pixi":
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=LOADER)
         for env_name, env in data["environments"].items():
             for platform, refs in (env.get("packages") or {}).items():
                 listed = result.environments[env_name][platform]

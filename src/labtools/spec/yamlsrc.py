@@ -3,11 +3,14 @@
 Lock files reach megabytes: PyYAML's C loader reads them in a fraction of the time
 ruamel.yaml's round-trip loader takes. Checks run on the plain data; when one fails, the
 :class:`YamlSource` re-reads the text with ruamel.yaml (which keeps positions) to name the
-line of the offending key or item.
+line of the offending key or item. :meth:`YamlSource.core_data` gives the same document
+with YAML 1.2 core-schema typing and every other scalar's text kept as written (``1.10``
+stays ``"1.10"``), from PyYAML's C composer: what a rewrite for another reader needs.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -22,6 +25,32 @@ def _syntax_error(exc: Exception, source: str) -> SpecError:
     problem = (getattr(exc, "problem", None) or getattr(exc, "context", None)
                or "invalid YAML")
     return SpecError(f"{where}: {str(problem).strip()}", hint="fix the YAML syntax there")
+
+
+_NULL = {"", "~", "null", "Null", "NULL"}
+_BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False,
+         "FALSE": False}
+_INT = re.compile(r"^[-+]?[0-9]+$")
+
+
+def _core(node: Any) -> Any:
+    """A composed node -> plain values, YAML 1.2 core schema, scalar text kept (pure)."""
+    import yaml
+
+    if isinstance(node, yaml.ScalarNode):
+        text = str(node.value)
+        if node.style:  # quoted or block scalar: a string as written (C: "" when plain)
+            return text
+        if text in _NULL:
+            return None
+        if text in _BOOL:
+            return _BOOL[text]
+        if _INT.match(text) and str(int(text)) == text.lstrip("+"):
+            return int(text)
+        return text
+    if isinstance(node, yaml.SequenceNode):
+        return [_core(item) for item in node.value]
+    return {str(_core(key)): _core(value) for key, value in node.value}
 
 
 class YamlSource:
@@ -51,6 +80,17 @@ class YamlSource:
             except YAMLError as exc:
                 raise _syntax_error(exc, self.source) from None
         return self._rt
+
+    def core_data(self) -> Any:
+        """The document as YAML 1.2 reads it, non-special plain scalars kept as their text."""
+        import yaml
+
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        try:
+            node = yaml.compose(self.text, Loader=loader)
+        except yaml.YAMLError as exc:
+            raise _syntax_error(exc, self.source) from None
+        return None if node is None else _core(node)
 
     def line(self, path: Path_) -> int:
         """1-based line of the key or item at *path* (the deepest one that exists)."""
