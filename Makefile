@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.labtools-installed
 JOBS   ?= 2
 
-.PHONY: handbook test lint typecheck pytest bench clean-build serve
+.PHONY: handbook test lint typecheck pytest bench clean-build serve schemas
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ bench: $(STAMP)
 
 serve: handbook
 	$(BIN)/python -m http.server --directory site --bind 127.0.0.1 8000
+
+# after a deliberate change of a command's --json output (see docs/reference/json.md)
+schemas: $(STAMP)
+	$(BIN)/python -m labtools.reference.schemas .
 
 clean-build:
 	rm -rf site build .cache docs/tutorials

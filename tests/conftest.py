@@ -16,6 +16,7 @@ pytest_plugins = [
     "plugins.real_tools",
     "plugins.env_mirror",
     "plugins.slurm_cluster",
+    "plugins.json_contract",
 ]
 
 ISOLATED_VARS = (

@@ -7,7 +7,10 @@ Nothing heavy happens at import time: public names are resolved lazily, so
 from __future__ import annotations
 
 import importlib
-from typing import Any
+
+TYPE_CHECKING = False  # typing costs start-up time; annotations only need it for mypy
+if TYPE_CHECKING:
+    from typing import Any
 
 __version__ = "0.1.0"
 

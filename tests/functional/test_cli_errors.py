@@ -176,3 +176,28 @@ def test_a_missing_extra_names_the_extra_to_install(monkeypatch: pytest.MonkeyPa
     assert error["code"] == "missing-extra"
     assert error["message"] == "this command needs jupyter_server, which is not installed"
     assert "pip install 'labtools[jupyter]'" in error["hint"]
+
+
+def test_the_short_help_table_is_each_commands_own_help() -> None:
+    from labtools.cli import COMMANDS, SHORT_HELP
+
+    ctx = click.Context(cli)
+    assert set(SHORT_HELP) == set(COMMANDS), "add the new command's one-liner to SHORT_HELP"
+    for name in COMMANDS:
+        command = cli.get_command(ctx, name)
+        assert command is not None
+        assert SHORT_HELP[name] == command.get_short_help_str(limit=1000), name
+
+
+def test_version_is_answered_by_the_launcher(capsys: pytest.CaptureFixture[str],
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from labtools import __version__
+    from labtools._launch import run as launch
+
+    monkeypatch.setattr(sys, "argv", ["labtools", "--version"])
+    with pytest.raises(SystemExit) as exited:
+        launch()
+    assert exited.value.code == 0
+    assert capsys.readouterr().out == f"labtools, version {__version__}\n"

@@ -9,18 +9,16 @@ stdout. Exit status: 0 success, 1 failure, 2 usage error, 130 interrupted.
 
 from __future__ import annotations
 
-import importlib
-import logging
+# start-up time matters here (`labtools --version`, `--help`, tab completion): modules
+# that only a failure or a subcommand needs are imported where they are used.
 import os
 import sys
-import traceback
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
 import click
 
 from labtools import __version__
-from labtools.cli import _output
 
 # command name -> "module:attribute"; each later issue adds its noun here.
 COMMANDS: dict[str, str] = {
@@ -51,6 +49,25 @@ EXTRAS: dict[str, str] = {
     "mkdocs": "docs",
     "material": "docs",
     "mkdocstrings": "docs",
+}
+
+#: each command's one-line help, so that `labtools --help` imports no command module;
+#: a test keeps it equal to the commands' own help (a command missing here is imported)
+SHORT_HELP: dict[str, str] = {
+    "bench": "Time environment solves and creates with every package manager found here.",
+    "channel": "Build an offline conda channel: init, add, add-wheel, add-python, index, "
+               "mirror, serve.",
+    "clean": "Free package caches (conda, built-in engine, pixi, pip, uv) and orphan kernels.",
+    "completion": "Print the tab-completion script for SHELL (bash, zsh or fish).",
+    "doctor": "Find why code works in one place and not another; exit 1 when something is "
+              "wrong.",
+    "env": "Create, inspect and remove environments.",
+    "handbook": "Execute the tutorials and build the verified handbook.",
+    "jupyter": "Secure Jupyter servers: config, audit, remote launch through a tunnel.",
+    "kernel": "Register environments as Jupyter kernels and prove which Python they run.",
+    "profile": "The lab profile: channels, envs root, backend, naming policy, remote hosts.",
+    "spec": "Export, compare, check, minimize and lock environment specs (no conda needed).",
+    "tunnel": "SSH tunnels to remote Jupyter/TensorBoard, keys and ssh config blocks.",
 }
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -85,6 +102,8 @@ class LazyGroup(click.Group):
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name in self.lazy:
             module_name, _, attr = self.lazy[cmd_name].partition(":")
+            import importlib
+
             command = getattr(importlib.import_module(module_name), attr)
             assert isinstance(command, click.Command)
             if os.environ.get("_LABTOOLS_COMPLETE"):  # a tab press: attach live names
@@ -93,6 +112,24 @@ class LazyGroup(click.Group):
                 attach(command, cmd_name)
             return command
         return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list, from SHORT_HELP where it has the command (no imports)."""
+        names = self.list_commands(ctx)
+        if not names:
+            return
+        limit = formatter.width - 6 - max(len(n) for n in names)
+        rows = []
+        for name in names:
+            if name in self.lazy and name in SHORT_HELP:
+                stand_in = click.Command(name, help=SHORT_HELP[name])
+                rows.append((name, stand_in.get_short_help_str(limit)))
+                continue
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(limit)))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def resolve_command(
         self, ctx: click.Context, args: list[str]
@@ -130,11 +167,17 @@ class LabtoolsGroup(LazyGroup):
             lambda: super(LabtoolsGroup, self).main(
                 argv, prog_name or "labtools", complete_var, standalone_mode=False, **extra
             ),
-            as_json=_output.wants_json(argv),
+            as_json=wants_json(argv),
         )
         if standalone_mode:
             sys.exit(status)
         return status
+
+
+def wants_json(argv: list[str]) -> bool:
+    """Whether the command line asks for ``--json`` (before any ``--``)."""
+    head = argv[: argv.index("--")] if "--" in argv else argv
+    return "--json" in head
 
 
 def _usage_parts(exc: click.UsageError) -> tuple[str, str]:
@@ -146,7 +189,7 @@ def _usage_parts(exc: click.UsageError) -> tuple[str, str]:
         suggestion = f"did you mean {guess}? "
     else:
         message, suggestion = exc.format_message(), ""
-    message = _output.one_line(message).rstrip(".")
+    message = " ".join(message.split()).rstrip(".")
     if len(message) > 1 and message[0].isupper() and message[1].islower():
         message = message[0].lower() + message[1:]
     path = exc.ctx.command_path if exc.ctx is not None else "labtools"
@@ -156,42 +199,51 @@ def _usage_parts(exc: click.UsageError) -> tuple[str, str]:
 _verbose = [False]
 
 
+def _report(code: str, message: str, hint: str | None, *, as_json: bool) -> None:
+    from labtools.cli._output import report_error
+
+    report_error(code, message, hint, as_json=as_json)
+
+
 def invoke_reporting(call: Any, *, as_json: bool) -> int:
     """Run *call* (click's main, non-standalone) and report any failure; the exit status."""
     from labtools.errors import LabtoolsError
 
-    _output._written[0] = 0
+    if "labtools.cli._output" in sys.modules:  # a new invocation in this process
+        sys.modules["labtools.cli._output"]._written[0] = 0
     _verbose[0] = False
     try:
         status = call()
     except LabtoolsError as exc:
         if _verbose[0]:
+            import traceback
+
             traceback.print_exc()
         message = getattr(exc, "message", None) or str(exc)
-        _output.report_error(exc.code, message, getattr(exc, "hint", None), as_json=as_json)
+        _report(exc.code, message, getattr(exc, "hint", None), as_json=as_json)
         return EXIT_FAILURE
     except click.UsageError as exc:
         message, hint = _usage_parts(exc)
-        _output.report_error("usage", message, hint, as_json=as_json)
+        _report("usage", message, hint, as_json=as_json)
         return EXIT_USAGE
     except click.ClickException as exc:
-        _output.report_error("usage", exc.format_message(), None, as_json=as_json)
+        _report("usage", exc.format_message(), None, as_json=as_json)
         return exc.exit_code
     except KeyboardInterrupt:
-        _output.report_error("interrupted", "interrupted", None, as_json=as_json)
+        _report("interrupted", "interrupted", None, as_json=as_json)
         return EXIT_INTERRUPTED
     except click.exceptions.Abort as exc:
         if isinstance(exc.__cause__, KeyboardInterrupt):
-            _output.report_error("interrupted", "interrupted", None, as_json=as_json)
+            _report("interrupted", "interrupted", None, as_json=as_json)
             return EXIT_INTERRUPTED
-        _output.report_error("aborted", "aborted", "nothing was changed", as_json=as_json)
+        _report("aborted", "aborted", "nothing was changed", as_json=as_json)
         return EXIT_FAILURE
     except ModuleNotFoundError as exc:
         top = (exc.name or "").partition(".")[0]
         if top not in EXTRAS:
             return _internal(exc, as_json=as_json)
         extra = EXTRAS[top]
-        _output.report_error(
+        _report(
             "missing-extra", f"this command needs {top}, which is not installed",
             f"install the {extra!r} extra: pip install 'labtools[{extra}]' "
             f"(pipx inject labtools {top}; uv tool install --with {top} labtools)",
@@ -204,10 +256,12 @@ def invoke_reporting(call: Any, *, as_json: bool) -> int:
 
 def _internal(exc: Exception, *, as_json: bool) -> int:
     """A bug: without --json the traceback is the report; with it, one document too."""
+    import traceback
+
     if not as_json:
         raise exc
     traceback.print_exc()
-    _output.report_error(
+    _report(
         "internal", f"unexpected {type(exc).__name__}: {exc}",
         "this is a bug in labtools; please report it with the traceback above",
         as_json=True,
@@ -237,6 +291,8 @@ def cli(ctx: click.Context, verbose: bool) -> None:
     if ctx.invoked_subcommand is None:
         click.echo(START_HERE.format(version=__version__), nl=False)
         return
+    import logging
+
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.WARNING,
         format="labtools: %(name)s: %(message)s",

@@ -76,8 +76,9 @@ def emit(result: Any, *, as_json: bool, render: Callable[[Any], None]) -> None:
 
 def wants_json(argv: list[str]) -> bool:
     """Whether the command line asks for ``--json`` (before any ``--``)."""
-    head = argv[: argv.index("--")] if "--" in argv else argv
-    return "--json" in head
+    from labtools.cli import wants_json as wants
+
+    return wants(argv)
 
 
 def one_line(text: str) -> str:

@@ -16,8 +16,10 @@ MARKER = re.compile(r"^<!-- labtools-reference: ([a-z-]+) -->$", re.MULTILINE)
 def _renderers() -> dict[str, Callable[[], str]]:
     from labtools.reference.cli_page import render_cli_reference
     from labtools.reference.profile_page import render_profile_reference
+    from labtools.reference.schemas import render_schema_table
 
-    return {"cli": render_cli_reference, "profile": render_profile_reference}
+    return {"cli": render_cli_reference, "profile": render_profile_reference,
+            "schemas": render_schema_table}
 
 
 def fill(markdown: str) -> str:
