@@ -40,10 +40,7 @@ def break_channel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def channels(lab_channel: Path, break_channel: Path, monkeypatch: pytest.MonkeyPatch
-             ) -> list[str]:
-    # the profile's channels join an update's; the default (conda-forge) is not reachable
-    monkeypatch.setenv("LABTOOLS_CHANNELS", str(lab_channel))
+def channels(lab_channel: Path, break_channel: Path) -> list[str]:
     return [str(lab_channel), str(break_channel)]
 
 

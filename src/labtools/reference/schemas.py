@@ -133,9 +133,21 @@ def _load(target: str) -> Any:
     if field:
         return _hints(obj)[field]
     if callable(obj) and not isinstance(obj, type):
-        returned = typing.get_type_hints(obj)["return"]
-        return returned
+        try:
+            return typing.get_type_hints(obj)["return"]
+        except NameError:  # a name imported only for type checking: look in labtools
+            return typing.get_type_hints(obj, localns=_loaded_names())["return"]
     return obj
+
+
+def _loaded_names() -> dict[str, Any]:
+    """Every class defined in a loaded labtools module, by name."""
+    found: dict[str, Any] = {}
+    for name, module in list(sys.modules.items()):
+        if name.startswith("labtools.") and module is not None:
+            found.update({k: v for k, v in vars(module).items()
+                          if isinstance(v, type) and v.__module__ == name})
+    return found
 
 
 def result_type(path: str) -> Any:
@@ -171,7 +183,11 @@ def _typed_dict(name: str, fields: dict[str, Any], optional: dict[str, Any] | No
 def _hints(cls: Any) -> dict[str, Any]:
     try:
         return typing.get_type_hints(cls)
-    except NameError:  # a name imported only for type checking: resolve field by field
+    except NameError:
+        pass
+    try:
+        return typing.get_type_hints(cls, localns=_loaded_names())
+    except NameError:  # still unknown: resolve field by field
         module = sys.modules[cls.__module__]
         found: dict[str, Any] = {}
         for name, text in getattr(cls, "__annotations__", {}).items():
