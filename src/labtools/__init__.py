@@ -44,7 +44,7 @@ _LAZY: dict[str, str] = {
     "add_python": "labtools.channel:add_python",
     "index_channel": "labtools.channel:index_channel",
     "serve_channel": "labtools.channel:serve_channel",
-    "build_handbook": "labtools.handbook.build:build_handbook",
+    "build_handbook": "labtools.handbook.site:build_handbook",
     "open_tunnel": "labtools.tunnel:open_tunnel",
     "start_tunnel": "labtools.tunnel:start_tunnel",
     "list_tunnels": "labtools.tunnel:list_tunnels",

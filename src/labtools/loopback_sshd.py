@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 from labtools import process
 from labtools.errors import TunnelError
 from labtools.ports import free_port
+from labtools.proctree import descendants
 from labtools.sshconfig import LOOPBACK, known_hosts_line
 
 if TYPE_CHECKING:
@@ -53,30 +54,6 @@ def _banner(host: str, port: int) -> bool:
             return sock.recv(8).startswith(b"SSH-")
     except OSError:
         return False
-
-
-def _descendants(root: int) -> list[int]:
-    """Every process below *root* (Linux /proc; empty elsewhere)."""
-    children: dict[int, list[int]] = {}
-    proc = Path("/proc")
-    if not proc.is_dir():
-        return []
-    for entry in proc.iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        ppid = int(stat.rpartition(")")[2].split()[1])
-        children.setdefault(ppid, []).append(int(entry.name))
-    found: list[int] = []
-    todo = [root]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
 
 
 class LoopbackSshHost:
@@ -142,7 +119,7 @@ class LoopbackSshHost:
         # sshd's per-connection children call setsid(): find them through their parents
         if self._proc is None:
             return
-        for pid in [*_descendants(self._proc.pid), self._proc.pid]:
+        for pid in [*descendants(self._proc.pid), self._proc.pid]:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.kill(pid, sig)
 

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from labtools.handbook.build import BuildResult, Layout, build_handbook
+from labtools.handbook import config as hbconfig
+from labtools.handbook.site import BuildResult, build_handbook
 from labtools.secret_registry import read_secrets_file
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -18,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 class BuiltHandbook:
     result: BuildResult
     site: Path
-    layout: Layout
+    config: hbconfig.HandbookConfig
     secrets: frozenset[str]
 
 
@@ -27,6 +28,7 @@ def handbook(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BuiltHandbook
     """The project's real handbook, built (or reused from the cache) into a temporary site."""
     site = tmp_path_factory.mktemp("handbook") / "site"
     result = build_handbook(ROOT, out=site, jobs=2)
-    layout = Layout.of(ROOT)
-    secrets = read_secrets_file(layout.sandbox / "secrets.txt")
-    yield BuiltHandbook(result=result, site=site, layout=layout, secrets=secrets)
+    assert not result.failures, result.failures
+    config = hbconfig.load(ROOT, site_dir=site)
+    secrets = read_secrets_file(config.sandbox / "secrets.txt")
+    yield BuiltHandbook(result=result, site=site, config=config, secrets=secrets)

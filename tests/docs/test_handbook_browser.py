@@ -61,11 +61,11 @@ class Page:
 
 
 def pages_of(site: Path) -> list[str]:
-    found = []
-    for index in sorted(site.rglob("index.html")):
-        rel = index.parent.relative_to(site).as_posix()
-        found.append("" if rel == "." else f"{rel}/")
-    return found
+    return sorted(
+        p.relative_to(site).as_posix()
+        for p in site.rglob("*.html")
+        if p.name != "404.html" and "assets" not in p.relative_to(site).parts
+    )
 
 
 def test_every_page_loads_without_console_errors(
@@ -110,7 +110,7 @@ def test_stamp_is_visible_on_every_tutorial(handbook: Any, site_url: str, browse
     SHOTS.mkdir(parents=True, exist_ok=True)
     for tutorial in handbook.result.tutorials:
         page = Page(browser)
-        page.open(f"{site_url}/tutorials/{tutorial.name}/")
+        page.open(f"{site_url}/tutorials/{tutorial.name}.html")
         stamp = page.page.locator(".labtools-stamp").first
         assert stamp.is_visible(), tutorial.name
         assert "Verified: passed" in stamp.inner_text()

@@ -19,7 +19,7 @@ import pytest
 from pytest_notebook.diffing import diff_notebooks, diff_to_string, filter_diff
 from pytest_notebook.notebook import regex_replace_nb
 
-from labtools.handbook.discover import discover
+from labtools.handbook.sources import discover
 from labtools.handbook.stamp import STAMP_CELL_TAG
 
 pytestmark = pytest.mark.docs
@@ -73,9 +73,9 @@ def normalized(nb: Any) -> Any:
     return regex_replace_nb(nb, NORMALIZERS)
 
 
-@pytest.mark.parametrize("name", [p.stem for p in discover(ROOT / "notebooks")])
+@pytest.mark.parametrize("name", [t.name for t in discover(ROOT / "notebooks")])
 def test_tutorial_outputs_match_reference(name: str, handbook: Any) -> None:
-    executed = nbformat.read(handbook.layout.tutorials / f"{name}.ipynb", as_version=4)
+    executed = nbformat.read(handbook.config.executed / f"{name}.ipynb", as_version=4)
     actual = normalized(executed)
     reference_path = REFERENCES / f"{name}.ipynb"
     if UPDATE:

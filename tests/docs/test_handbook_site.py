@@ -7,28 +7,30 @@ from typing import Any
 
 import pytest
 
-from labtools.handbook.discover import discover
+from labtools.handbook.sources import discover
 
 pytestmark = pytest.mark.docs
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_every_tutorial_is_built_and_stamped(handbook: Any) -> None:
-    names = [p.stem for p in discover(ROOT / "notebooks")]
+    names = [t.name for t in discover(ROOT / "notebooks")]
     assert [t.name for t in handbook.result.tutorials] == names
     for name in names:
-        page = handbook.site / "tutorials" / name / "index.html"
+        page = handbook.site / "tutorials" / f"{name}.html"
         html = page.read_text(encoding="utf-8")
         assert 'class="labtools-stamp" data-result="passed"' in html, name
-        assert (handbook.site / "tutorials" / name / f"{name}.ipynb").exists()
+        assert f'href="{name}.py"' in html and f'href="{name}.ipynb"' in html
+        assert (handbook.site / "tutorials" / f"{name}.ipynb").exists()
+        assert (handbook.site / "tutorials" / f"{name}.py").exists()
     status = (handbook.site / "tutorials" / "index.html").read_text(encoding="utf-8")
     assert all(name in status for name in names)
 
 
 def test_every_tutorial_is_in_the_navigation() -> None:
     nav = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
-    for path in discover(ROOT / "notebooks"):
-        assert f"tutorials/{path.stem}.ipynb" in nav, f"{path.name} is missing from mkdocs.yml nav"
+    for tutorial in discover(ROOT / "notebooks"):
+        assert f"tutorials/{tutorial.name}.ipynb" in nav, f"{tutorial.path.name} is not in the nav"
 
 
 def test_site_contains_no_secret(handbook: Any) -> None:

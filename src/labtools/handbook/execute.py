@@ -1,28 +1,36 @@
-"""Execute one tutorial with nbclient, in the project's environment, inside a sandbox world.
+"""Execute one tutorial with nbclient on its kernel, inside a sandbox world.
 
-Failures are one line naming the tutorial, the code cell and the exception. A cell tagged
-``raises-exception`` must raise (nbval #108), and a per-cell timeout can be set with a
-``timeout=SECONDS`` tag; the whole tutorial has its own time budget.
+A failure is a :class:`TutorialFailure`: one line naming the source file and line, the
+code cell, the error's last line and the source line that raised it. A cell tagged
+``raises-exception`` must raise (nbval #108); a cell tagged ``timeout=SECONDS`` gets its
+own time limit (jupyter-cache #39), and the whole tutorial has a budget (Quarto's 3 h
+hang). Every kernel runs under a :class:`KernelGroup`, which can kill them all at once
+(Ctrl-C, SIGTERM, ``serve`` shutting down) and kills whatever a kernel left behind.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import sys
+import re
+import signal
+import threading
 import time
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, field
 from typing import Any
 
+from labtools import proctree
 from labtools.aio import run_sync
 from labtools.errors import HandbookError
+from labtools.handbook.kernels import KernelChoice
 from labtools.handbook.sandbox import TutorialWorld
+from labtools.handbook.sources import body_offset, code_cell_lines, line_in_cell
 
 RAISES_TAG = "raises-exception"
+VERIFY_TAG = "verify"
 DEFAULT_CELL_TIMEOUT = 300.0
 DEFAULT_NOTEBOOK_TIMEOUT = 900.0
-KERNEL_NAME = "python3"
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
 @dataclass(frozen=True)
@@ -33,6 +41,41 @@ class ExecOptions:
 
     def fingerprint(self) -> str:
         return f"cell={self.cell_timeout};nb={self.notebook_timeout}"
+
+
+@dataclass(frozen=True)
+class Source:
+    """What the executor needs to point at the line that failed."""
+
+    label: str  # e.g. "notebooks/03-kernels.py"
+    text: str = ""
+    suffix: str = ".py"
+
+
+class TutorialFailure(HandbookError):
+    """A tutorial that did not pass; ``str()`` is its one line."""
+
+    def __init__(
+        self,
+        label: str,
+        problem: str,
+        *,
+        line: int | None = None,
+        cell: str = "",
+        source_line: str = "",
+        hint: str | None = None,
+    ) -> None:
+        self.label = label
+        self.problem = problem
+        self.line = line
+        self.cell = cell
+        self.source_line = source_line
+        where = f"{label}:{line}" if line else label
+        parts = [where, *([cell] if cell else []), problem]
+        text = ": ".join(parts)
+        if source_line:
+            text += f" [{source_line.strip()[:120]}]"
+        super().__init__(text, hint=hint)
 
 
 def cell_timeout(cell: Any, default: float) -> float:
@@ -69,32 +112,107 @@ def unraised_cells(nb: Any) -> list[int]:
     return missing
 
 
-def _kernel_manager(world: TutorialWorld) -> Any:
-    """A KernelManager whose only kernelspec is the project's own interpreter."""
-    from jupyter_client.kernelspec import KernelSpecManager
-    from jupyter_client.manager import AsyncKernelManager
+def _tags(cell: Any) -> list[str]:
+    return list(cell.get("metadata", {}).get("tags", []))
 
+
+class _Locator:
+    """Cell index -> "code cell N" / "verify cell N" and its line in the source file."""
+
+    def __init__(self, nb: Any, source: Source) -> None:
+        self.nb = nb
+        self.source = source
+        self.numbers = code_cell_numbers(nb)
+        self.markers = code_cell_lines(source.text, source.suffix)
+        if len(self.markers) != len(self.numbers):
+            self.markers = []  # a layout we cannot map: report cells, not lines
+
+    def cell(self, index: int) -> str:
+        number = self.numbers.get(index)
+        if number is None:
+            return "kernel start"
+        kind = "verify cell" if VERIFY_TAG in _tags(self.nb.cells[index]) else "code cell"
+        return f"{kind} {number}"
+
+    def line(self, index: int, within: int | None) -> tuple[int | None, str]:
+        number = self.numbers.get(index)
+        body = self.nb.cells[index].source.splitlines() if number else []
+        offset = (within or 1) - 1
+        text = body[offset] if 0 <= offset < len(body) else (body[0] if body else "")
+        if not self.markers or number is None:
+            return None, text
+        marker = self.markers[number - 1]
+        start = marker + body_offset(self.source.text, marker, self.source.suffix)
+        return start + offset, text
+
+
+def _last_error_line(exc: Any, cell: Any) -> str:
+    ename = str(getattr(exc, "ename", "") or "")
+    evalue = " ".join(str(getattr(exc, "evalue", "") or "").split())
+    if ename and ename not in ("Error", "CellExecutionError"):
+        return f"{ename}: {evalue}" if evalue else ename
+    # kernels without Python exceptions (bash): the last line the cell printed to stderr
+    for output in reversed(cell.get("outputs", [])):
+        if output.get("output_type") == "stream":
+            lines = [ln for ln in _ANSI.sub("", output.get("text", "")).splitlines() if ln.strip()]
+            if lines and (output.get("name") == "stderr" or not ename):
+                status = f" (exit status {evalue})" if evalue.isdigit() else ""
+                return lines[-1].strip() + status
+    return f"{ename or 'error'}: {evalue}" if evalue else (ename or "the cell failed")
+
+
+@dataclass
+class KernelGroup:
+    """Every kernel a build runs; :meth:`cancel` kills them (and what they started)."""
+
+    cancelled: threading.Event = field(default_factory=threading.Event)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _pids: set[int] = field(default_factory=set)
+
+    def add(self, pid: int) -> None:
+        with self._lock:
+            self._pids.add(pid)
+        if self.cancelled.is_set():
+            self.kill(pid)
+
+    def discard(self, pid: int) -> None:
+        with self._lock:
+            self._pids.discard(pid)
+
+    @staticmethod
+    def kill(pid: int) -> None:
+        proctree.kill_all([pid, *proctree.descendants(pid)], signal.SIGKILL)
+
+    def cancel(self) -> None:
+        self.cancelled.set()
+        with self._lock:
+            pids = list(self._pids)
+        for pid in pids:
+            self.kill(pid)
+
+    def running(self) -> list[int]:
+        with self._lock:
+            return [pid for pid in self._pids if proctree.alive(pid)]
+
+
+@dataclass(frozen=True)
+class Executed:
+    duration_s: float
+    language: str  # e.g. "python 3.11.2", from the kernel's own language_info
+
+
+def _write_kernelspec(world: TutorialWorld, kernel: KernelChoice) -> str:
+    """A private copy of the kernelspec (only the fields jupyter_client knows)."""
     kernels = world.root / "handbook-kernels"
-    spec_dir = kernels / KERNEL_NAME
+    spec_dir = kernels / kernel.name
     spec_dir.mkdir(parents=True, exist_ok=True)
-    # the environment's canonical interpreter, whichever alias (python3, pytest's shebang)
-    # started this build: outputs must not depend on how the build was launched
-    canonical = Path(sys.prefix) / "bin" / "python"
-    python = str(canonical) if canonical.exists() else sys.executable
-    spec = {
-        "argv": [python, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "Python 3 (labtools handbook)",
-        "language": "python",
-        "metadata": {"debugger": False},
-    }
-    (spec_dir / "kernel.json").write_text(json.dumps(spec), encoding="utf-8")
-    ksm = KernelSpecManager(kernel_dirs=[str(kernels)], ensure_native_kernel=False)
-    return AsyncKernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=ksm)
+    (spec_dir / "kernel.json").write_text(json.dumps(kernel.spec()), encoding="utf-8")
+    return str(kernels)
 
 
-def _stderr_tail(path: Path, lines: int = 3) -> str:
+def _stderr_tail(world: TutorialWorld, lines: int = 3) -> str:
     try:
-        text = path.read_text(encoding="utf-8", errors="replace")
+        text = (world.root / "kernel-stderr.log").read_text(encoding="utf-8", errors="replace")
     except OSError:
         return ""
     kept = [
@@ -105,30 +223,52 @@ def _stderr_tail(path: Path, lines: int = 3) -> str:
     return " | ".join(kept[-lines:])
 
 
-async def _execute(nb: Any, world: TutorialWorld, options: ExecOptions, label: str) -> float:
+async def _execute(
+    nb: Any,
+    world: TutorialWorld,
+    kernel: KernelChoice,
+    options: ExecOptions,
+    source: Source,
+    group: KernelGroup,
+) -> Executed:
     # jupyter_client logs "Could not destroy zmq context" at shutdown; it is noise here
     logging.getLogger("traitlets").setLevel(logging.ERROR)
+    from jupyter_client.kernelspec import KernelSpecManager
+    from jupyter_client.manager import AsyncKernelManager
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
-    numbers = code_cell_numbers(nb)
+    label = source.label
+    where = _Locator(nb, source)
     deadline = time.monotonic() + options.notebook_timeout
-    current: dict[str, int] = {"index": -1}
+    current = {"index": -1}
 
     def on_cell_start(cell: Any, cell_index: int) -> None:
         current["index"] = cell_index
+        if group.cancelled.is_set():
+            raise KeyboardInterrupt
 
     def timeout_func(cell: Any) -> int:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
-            raise HandbookError(
-                f"{label}: exceeded its {options.notebook_timeout:g} s budget",
+            raise TutorialFailure(
+                label, f"exceeded its {options.notebook_timeout:g} s budget",
                 hint="speed the tutorial up or raise notebook_timeout",
             )
         return max(1, int(min(cell_timeout(cell, options.cell_timeout), remaining)))
 
-    km = _kernel_manager(world)
-    stderr_path = world.root / "kernel-stderr.log"
+    km = AsyncKernelManager(
+        kernel_name=kernel.name,
+        kernel_spec_manager=KernelSpecManager(
+            kernel_dirs=[_write_kernelspec(world, kernel)], ensure_native_kernel=False
+        ),
+    )
+
+    def on_notebook_start(notebook: Any) -> None:
+        pid = getattr(km.provisioner, "pid", None)
+        if isinstance(pid, int):
+            group.add(pid)
+
     client = NotebookClient(
         nb,
         km=km,
@@ -137,52 +277,85 @@ async def _execute(nb: Any, world: TutorialWorld, options: ExecOptions, label: s
         allow_errors=False,
         record_timing=False,
         coalesce_streams=True,
-        kernel_name=KERNEL_NAME,
+        kernel_name=kernel.name,
         resources={"metadata": {"path": str(world.cwd)}},
         on_cell_start=on_cell_start,
+        on_notebook_start=on_notebook_start,
     )
     started = time.monotonic()
 
-    def where() -> str:
+    def failure(problem: str, *, within: int | None = None, hint: str | None = None
+                ) -> TutorialFailure:
         index = current["index"]
-        number = numbers.get(index)
-        return f"code cell {number}" if number else "kernel start"
+        if index < 0:
+            return TutorialFailure(label, problem, hint=hint)
+        line, text = where.line(index, within)
+        return TutorialFailure(label, problem, line=line, cell=where.cell(index),
+                               source_line=text, hint=hint)
 
-    with stderr_path.open("wb") as stderr:
-        try:
+    try:
+        with (world.root / "kernel-stderr.log").open("wb") as stderr:
             await client.async_execute(env=world.env, cwd=str(world.cwd), stderr=stderr)
-        except CellExecutionError as exc:
-            ename = getattr(exc, "ename", "Error")
-            evalue = " ".join(str(getattr(exc, "evalue", "")).split())
-            raise HandbookError(
-                f"{label}: {where()} raised {ename}: {evalue}"[:500],
-                hint="fix the cell, or tag it raises-exception if the error is the point",
-            ) from None
-        except CellTimeoutError:
-            index = current["index"]
-            limit = cell_timeout(nb.cells[index], options.cell_timeout) if index >= 0 else 0
-            raise HandbookError(
-                f"{label}: {where()} did not finish within {limit:g} s",
-                hint="speed it up or give the cell a timeout=SECONDS tag",
-            ) from None
-        except DeadKernelError:
-            raise HandbookError(
-                f"{label}: the kernel died during {where()}: {_stderr_tail(stderr_path)}"
-            ) from None
-        except RuntimeError as exc:
-            if isinstance(exc, HandbookError):
-                raise
-            raise HandbookError(
-                f"{label}: kernel failed at {where()}: {exc} {_stderr_tail(stderr_path)}"
-            ) from None
+    except CellExecutionError as exc:
+        cell = nb.cells[current["index"]]
+        within = line_in_cell(str(getattr(exc, "traceback", "")).splitlines())
+        verify = VERIFY_TAG in _tags(cell)
+        raise failure(
+            _last_error_line(exc, cell), within=within,
+            hint="the page's claim is no longer true" if verify else
+            "fix the cell, or tag it raises-exception if the error is the point",
+        ) from None
+    except CellTimeoutError:
+        index = current["index"]
+        limit = cell_timeout(nb.cells[index], options.cell_timeout) if index >= 0 else 0
+        raise failure(
+            f"did not finish within {limit:g} s (per-cell timeout)",
+            hint="speed it up, or give the cell a timeout=SECONDS tag",
+        ) from None
+    except DeadKernelError:
+        if group.cancelled.is_set():
+            raise KeyboardInterrupt from None
+        raise failure(f"the kernel died: {_stderr_tail(world)}") from None
+    except RuntimeError as exc:
+        if isinstance(exc, HandbookError):
+            raise
+        if group.cancelled.is_set():
+            raise KeyboardInterrupt from None
+        raise failure(f"kernel {kernel.name!r} failed: {exc} {_stderr_tail(world)}") from None
+    finally:
+        await _shutdown(client, km, group)
     for index in unraised_cells(nb):
-        raise HandbookError(
-            f"{label}: code cell {numbers[index]} is tagged {RAISES_TAG} but raised nothing",
+        current["index"] = index
+        raise failure(
+            f"is tagged {RAISES_TAG} but raised nothing",
             hint="the error the prose promises did not happen; fix the cell or drop the tag",
         )
-    return time.monotonic() - started
+    info = nb.metadata.get("language_info", {})
+    language = " ".join(str(p) for p in (info.get("name", kernel.language), info.get("version"))
+                        if p)
+    return Executed(duration_s=time.monotonic() - started, language=language)
 
 
-def execute_notebook(nb: Any, world: TutorialWorld, options: ExecOptions, label: str) -> float:
-    """Execute *nb* in place inside *world*; returns the duration in seconds."""
-    return run_sync(_execute(nb, world, options, label))
+async def _shutdown(client: Any, km: Any, group: KernelGroup) -> None:
+    """Stop the kernel (the client does not own it) and whatever it left running."""
+    pid = getattr(km.provisioner, "pid", None) if km.has_kernel else None
+    left = proctree.descendants(pid) if isinstance(pid, int) else []
+    if client.kc is not None:
+        client.kc.stop_channels()
+    if km.has_kernel:
+        await km.shutdown_kernel(now=True)
+    proctree.kill_all([p for p in left if proctree.alive(p)])
+    if isinstance(pid, int):
+        group.discard(pid)
+
+
+def execute_notebook(
+    nb: Any,
+    world: TutorialWorld,
+    kernel: KernelChoice,
+    options: ExecOptions,
+    source: Source,
+    group: KernelGroup | None = None,
+) -> Executed:
+    """Execute *nb* in place inside *world* on *kernel*."""
+    return run_sync(_execute(nb, world, kernel, options, source, group or KernelGroup()))

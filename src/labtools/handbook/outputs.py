@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from labtools.handbook.stamp import STAMP_CELL_TAG
 from labtools.secret_registry import redact
 
 MAX_LINES = 80
@@ -72,3 +73,28 @@ def redact_notebook(nb: Any, secrets: Iterable[str]) -> None:
             for key in ("text", "data", "traceback", "evalue"):
                 if key in output:
                     output[key] = _scrub(output[key], frozen)
+
+
+#: cells the page leaves out (the build still executed them)
+HIDDEN_TAGS = frozenset({"verify", "remove-cell"})
+
+
+def page_notebook(nb: Any, header_html: str) -> Any:
+    """The notebook as the site shows it: hidden cells left out, *header_html* (the stamp
+    and the download links) right after the title."""
+    import copy
+
+    import nbformat
+
+    page = copy.deepcopy(nb)
+    page.cells = [
+        c for c in page.cells if not HIDDEN_TAGS & set(c.get("metadata", {}).get("tags", []))
+    ]
+    page.metadata.pop("jupytext", None)
+    header = nbformat.v4.new_markdown_cell(header_html)
+    header.metadata["tags"] = [STAMP_CELL_TAG]
+    first = page.cells[0] if page.cells else None
+    at = 1 if first is not None and first.cell_type == "markdown" and first.source.startswith(
+        "# ") else 0
+    page.cells.insert(at, header)
+    return page

@@ -42,6 +42,8 @@ class Service:
     """A lab service the sandbox starts once per build. Override what you need."""
 
     name = "service"
+    #: the handbook's project root, set before :meth:`start`
+    project: Path | None = None
 
     def start(self, scratch: Path) -> None:
         """Start the service; *scratch* is a private folder for its files."""
@@ -185,7 +187,9 @@ class Sandbox:
 
 
 @contextmanager
-def open_sandbox(scratch: Path, services: Sequence[Service] | None = None) -> Iterator[Sandbox]:
+def open_sandbox(
+    scratch: Path, services: Sequence[Service] | None = None, *, project: Path | None = None
+) -> Iterator[Sandbox]:
     """Start *services* (default: :data:`DEFAULT_SERVICES`) in *scratch*; stop them on exit."""
     scratch.mkdir(parents=True, exist_ok=True)
     scratch.parent.chmod(0o700)  # private: holds keys and the secrets file
@@ -196,6 +200,7 @@ def open_sandbox(scratch: Path, services: Sequence[Service] | None = None) -> It
             service_dir = sandbox.scratch / "services" / service.name
             service_dir.mkdir(parents=True, exist_ok=True)
             stack.callback(service.stop)
+            service.project = project
             service.start(service_dir)
             sandbox.services.append(service)
         stack.callback(sandbox.remove_runtime_dirs)

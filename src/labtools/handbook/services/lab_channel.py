@@ -19,7 +19,7 @@ class LabChannelService(Service):
     name = "lab-channel"
 
     def __init__(self, cache_root: Path | None = None) -> None:
-        self.cache_root = cache_root or Path.cwd() / "build"
+        self.cache_root = cache_root
         self.channel: Path | None = None
         self.scratch: Path | None = None
 
@@ -27,7 +27,8 @@ class LabChannelService(Service):
         from labtools.channel.lab import ensure_lab_channel
 
         self.scratch = scratch
-        self.channel = ensure_lab_channel(self.cache_root)
+        root = self.cache_root or (self.project or Path.cwd()) / "build"
+        self.channel = ensure_lab_channel(root)
 
     def environ(self) -> dict[str, str]:
         if self.channel is None or self.scratch is None:
