@@ -123,10 +123,16 @@ def contestant(ctx: click.Context, incomplete: str) -> list[CompletionItem]:
 
 @_quietly
 def tutorial_names(ctx: click.Context, incomplete: str) -> list[CompletionItem]:
-    from labtools.handbook.discover import discover
+    from labtools.errors import LabtoolsError
+    from labtools.handbook.config import load
+    from labtools.handbook.sources import discover
 
     project = Path(ctx.params.get("project") or ".")
-    return _items([p.stem for p in discover(project / "notebooks")], incomplete)
+    try:
+        folder = load(project).notebooks
+    except LabtoolsError:  # no mkdocs.yml (yet): the default folder
+        folder = project / "notebooks"
+    return _items([t.name for t in discover(folder)], incomplete)
 
 
 @_quietly
