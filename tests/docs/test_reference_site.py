@@ -20,7 +20,7 @@ def test_no_file_in_the_site_mentions_a_sentinel(handbook: Any) -> None:
 
 
 def test_every_public_name_has_an_entry_on_the_api_page(handbook: Any) -> None:
-    html = (handbook.site / "reference" / "api" / "index.html").read_text(encoding="utf-8")
+    html = (handbook.site / "reference" / "api.html").read_text(encoding="utf-8")
     for name in labtools.__all__:
         if name == "__version__":
             continue
@@ -32,7 +32,7 @@ def test_every_command_is_on_the_cli_page(handbook: Any) -> None:
     from labtools.cli import cli
     from labtools.reference.cli_page import walk
 
-    html = (handbook.site / "reference" / "cli" / "index.html").read_text(encoding="utf-8")
+    html = (handbook.site / "reference" / "cli.html").read_text(encoding="utf-8")
     for _, ctx in walk(cli, click.Context(cli, info_name="labtools")):
         assert f">{ctx.command_path}<" in html, ctx.command_path
 
@@ -40,6 +40,6 @@ def test_every_command_is_on_the_cli_page(handbook: Any) -> None:
 def test_the_profile_page_lists_every_key(handbook: Any) -> None:
     from labtools.profile import KEYS
 
-    html = (handbook.site / "reference" / "profile" / "index.html").read_text(encoding="utf-8")
+    html = (handbook.site / "reference" / "profile.html").read_text(encoding="utf-8")
     for key in KEYS:
         assert f"<code>{key.name}</code>" in html and key.env_var in html
