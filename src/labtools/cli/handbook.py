@@ -121,6 +121,8 @@ def build_cmd(
         cached = len(result.tutorials) - executed - failed
         where = f" -> {result.site_dir}" if result.site_dir and result.mkdocs_ran else ""
         site = "site built" if result.mkdocs_ran else "site unchanged"
+        if result.site_dir is None:
+            site = "no site (--no-site)"
         if result.failures and not (keep_going and result.mkdocs_ran):
             site = "site not replaced" if result.site_dir else "no site"
         console().print(

@@ -22,8 +22,8 @@ FORMATS: dict[str, str] = {".py": "py:percent", ".md": "md:myst", ".ipynb": "ipy
 #: document formats jupytext reads that labtools does not execute: a clear error, not data
 FOREIGN = (".Rmd", ".qmd", ".markdown", ".myst", ".mystnb", ".mnb", ".jl", ".R", ".r")
 _SUPPORTED = "labtools reads percent .py, MyST .md and .ipynb tutorials"
-_PERCENT = re.compile(r"^# %%(?!%)")
-_PERCENT_CODE = re.compile(r"^# %%(?!%)(?!.*\[(markdown|md|raw)\])")
+_PERCENT = re.compile(r"^# %%(\s|$)")
+_PERCENT_CODE = re.compile(r"^# %%(\s|$)(?!.*\[(markdown|md|raw)\])")
 _MYST_CODE = re.compile(r"^(`{3,}|~{3,})\{code-cell\}")
 _IPY_LINE = re.compile(r"Cell In\[\d+\], line (\d+)")
 
