@@ -2,7 +2,8 @@
 # Install the system packages a make target needs, when missing (Debian/Ubuntu, apt-get).
 #   tools/system-deps.sh handbook   -> the OpenSSH client (tunnels); sshd is optional there
 #   tools/system-deps.sh test       -> OpenSSH client + server, Debian chromium (browser tests),
-#                                      a single-node Slurm (munge, slurmctld, slurmd, slurm-client)
+#                                      a single-node Slurm (munge, slurmctld, slurmd, slurm-client),
+#                                      R with IRkernel (a second notebook kernel, beside bash_kernel)
 # Without root or apt-get it only reports what is missing: the tests that need a part
 # skip with a stated reason, and the handbook falls back to an in-process SSH server.
 set -euo pipefail
@@ -16,8 +17,12 @@ if [ "${1:-test}" = "test" ]; then
     command -v "${pair%%:*}" >/dev/null 2>&1 || [ -x "/usr/sbin/${pair%%:*}" ] \
       || need+=("${pair#*:}")
   done
+  [ -d /usr/lib/R/site-library/IRkernel ] || need+=(r-cran-irkernel)
 fi
-[ ${#need[@]} -eq 0 ] && exit 0
+# Debian's IRkernel also registers itself system-wide; every sandbox would list it then.
+# Tests use its kernelspec from R's library instead (tests/integration/test_handbook_build.py).
+drop_ir_spec() { [ ! -f /usr/share/jupyter/kernels/ir/kernel.json ] || ${SUDO:-} rm -rf /usr/share/jupyter/kernels/ir; }
+[ ${#need[@]} -eq 0 ] && { [ "$(id -u)" -ne 0 ] || drop_ir_spec; exit 0; }
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then
   if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then SUDO="sudo -n"; fi
@@ -30,3 +35,4 @@ echo "system-deps: installing ${need[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${need[@]}" > /dev/null
+drop_ir_spec

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 import textwrap
 from pathlib import Path
@@ -268,3 +269,48 @@ print("data:", open("data.txt").read())
     for path in (project / "site").rglob("*"):
         if path.is_file():
             assert b"hunter2-the-lab-secret" not in path.read_bytes(), path
+
+
+R_MYST = """\
+---
+jupytext:
+  text_representation:
+    extension: .md
+    format_name: myst
+kernelspec:
+  display_name: R
+  language: R
+  name: ir
+---
+
+# An R tutorial
+
+```{code-cell} r
+cat("from R", sum(1:10), "\\n")
+```
+"""
+
+
+@pytest.fixture
+def ir_kernel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """IRkernel (Debian's r-cran-irkernel), its kernelspec in a private Jupyter path."""
+    if process.which("R") is None:
+        pytest.skip("R is not installed (Debian: apt-get install r-cran-irkernel)")
+    found = process.run(["R", "--slave", "-e", "cat(system.file('kernelspec', "
+                         "package='IRkernel'))"], timeout=120).stdout.strip()
+    if not found:
+        pytest.skip("IRkernel is not installed (Debian: apt-get install r-cran-irkernel)")
+    kernels = tmp_path / "jupyter" / "kernels"
+    kernels.mkdir(parents=True)
+    shutil.copytree(found, kernels / "ir")
+    monkeypatch.setenv("JUPYTER_PATH", str(kernels.parent))
+    return "ir"
+
+
+def test_an_r_notebook_runs_on_irkernel(tmp_path: Path, ir_kernel: str) -> None:
+    project = make_project(tmp_path / "p", {"01-r.md": R_MYST, "02-py.py": OK})
+    result = build_handbook(project, out="site")
+    assert not result.failures, result.failures
+    assert [t.kernel for t in result.tutorials] == ["ir", "python3"]
+    assert "from R 55" in outputs(hbconfig.load(project).executed / "01-r.ipynb")
+    assert "from R 55" in (project / "site" / "tutorials" / "01-r.html").read_text()
