@@ -62,7 +62,7 @@ SHORT_HELP: dict[str, str] = {
     "doctor": "Find why code works in one place and not another; exit 1 when something is "
               "wrong.",
     "env": "Create, inspect and remove environments.",
-    "handbook": "Execute the tutorials and build the verified handbook.",
+    "handbook": "Start, build and preview a handbook of executed, verified tutorials.",
     "jupyter": "Secure Jupyter servers: config, audit, remote launch through a tunnel.",
     "kernel": "Register environments as Jupyter kernels and prove which Python they run.",
     "profile": "The lab profile: channels, envs root, backend, naming policy, remote hosts.",

@@ -54,6 +54,16 @@ class SshConfigBlock(TypedDict):
     block: str
 
 
+class HandbookServing(TypedDict):
+    """One line of ``handbook serve --json``: the URL once, then each tutorial as it is done."""
+
+    url: NotRequired[str]
+    project: NotRequired[str]
+    event: NotRequired[Literal["executed", "cached", "failed"]]
+    tutorial: NotRequired[str]
+    failure: NotRequired[str]
+
+
 class PipSection(TypedDict):
     pip: list[str]
 
@@ -88,7 +98,9 @@ RESULTS: dict[str, Any] = {
     "env rollback": "labtools.envs.snapshots:restore_snapshot",
     "env snapshots": "labtools.envs.snapshots:list_snapshots",
     "env update": "labtools.envs.update:update_env",
-    "handbook build": "labtools.handbook.build:build_handbook",
+    "handbook build": "labtools.handbook.site:build_handbook",
+    "handbook new": "labtools.handbook.scaffold:new_handbook",
+    "handbook serve": HandbookServing,
     "jupyter audit": "labtools.jupyter:audit_config",
     "jupyter config": "labtools.jupyter:write_server_config",
     "jupyter remote": "labtools.remote:RemoteJupyter",
