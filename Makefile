@@ -33,8 +33,10 @@ pytest: $(STAMP)
 bench: $(STAMP)
 	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
-serve: handbook
-	$(BIN)/python -m http.server --directory site --bind 127.0.0.1 8000
+# live preview on 127.0.0.1:8000: an edited tutorial re-executes and the page reloads
+serve: $(STAMP)
+	@bash tools/system-deps.sh handbook
+	$(BIN)/labtools handbook serve --jobs $(JOBS)
 
 # after a deliberate change of a command's --json output (see docs/reference/json.md)
 schemas: $(STAMP)

@@ -20,32 +20,13 @@
 # record and check that nothing drifted, and finally reach a Jupyter server on a
 # remote machine through an SSH tunnel.
 #
-# Everything here runs against the lab's offline conda channel and its loopback "GPU
-# box", which the handbook build sets up through the labtools profile, exactly as your
-# real lab is described in your `labtools.toml`. Each step is a `labtools` command; the
-# later pages explain each one in depth.
+# Everything here runs against the lab's offline conda channel and its "GPU box",
+# which the handbook build sets up through the labtools profile, exactly as your real
+# lab is described in your `labtools.toml`. The later pages explain each step in depth.
+# First, what does labtools know about this lab?
 
 # %%
-import json
-import os
-import subprocess
-import sys
-import urllib.request
-from pathlib import Path
-
-
-def labtools(*args: str, ok: bool = True, show: bool = True) -> subprocess.CompletedProcess[str]:
-    """Run one labtools command as you would in a terminal, and show what it printed."""
-    done = subprocess.run(["labtools", *args], capture_output=True, text=True, timeout=600)
-    print(f"$ labtools {' '.join(args)}")
-    if show:
-        print((done.stdout + done.stderr).rstrip())
-    if ok:
-        assert done.returncode == 0, done.stderr
-    return done
-
-
-_ = labtools("profile", "show")
+# !labtools profile show
 
 # %% [markdown]
 # ## 1. A named environment
@@ -54,17 +35,31 @@ _ = labtools("profile", "show")
 # one from what goes in, and `env create` refuses vague names.
 
 # %%
-name = labtools("env", "name", "python=3.11", "ipykernel").stdout.strip()
-assert name == "py311-kernel"
-vague = labtools("env", "create", "test", "python", ok=False)
-assert vague.returncode == 1 and "vague" in vague.stderr
+# !labtools env name python=3.11 ipykernel
 
 # %%
-created = json.loads(
-    labtools("env", "create", name, "python=3.11", "ipykernel", "--json", show=False).stdout
-)
-prefix = Path(created["prefix"])
-print("backend:", created["backend"], "| packages:", len(created["packages"]))
+# !labtools env create test python
+
+# %% tags=["verify"]
+assert _exit_code == 1, "a vague name must be refused"  # noqa: F821
+
+# %%
+# !labtools env create py311-kernel python=3.11 ipykernel
+
+# %% tags=["verify"]
+import json
+import os
+import subprocess
+from pathlib import Path
+
+
+def labtools_json(*args: str) -> dict:
+    done = subprocess.run(["labtools", *args, "--json"], capture_output=True, text=True,
+                          check=True, timeout=300)
+    return json.loads(done.stdout)
+
+
+prefix = Path(os.environ["LABTOOLS_ENVS_ROOT"]) / "py311-kernel"
 assert (prefix / "conda-meta").is_dir() and (prefix / "bin" / "python").exists()
 
 # %% [markdown]
@@ -74,71 +69,83 @@ assert (prefix / "conda-meta").is_dir() and (prefix / "bin" / "python").exists()
 # `kernel verify` then starts the kernel and asks it where it really runs.
 
 # %%
-_ = labtools("kernel", "register", name)
-verified = json.loads(labtools("kernel", "verify", name, "--expect-prefix", str(prefix),
-                               "--json").stdout)
-assert Path(verified["prefix"]) == prefix
+# !labtools kernel register py311-kernel
+# !labtools kernel verify py311-kernel
+
+# %% tags=["verify"]
+assert Path(labtools_json("kernel", "verify", "py311-kernel")["prefix"]) == prefix
 
 # %% [markdown]
 # ## 3. A notebook that runs in it
 #
 # A notebook records the kernel it wants by name. Executed with that kernel, its code
-# runs in the new environment, not in the one that launched Jupyter.
+# runs in the new environment, not in the one that launched Jupyter. Here we write a
+# two-line notebook and execute it with `jupyter execute`, as you would on a server.
 
 # %%
-import nbformat  # noqa: E402
-from nbclient import NotebookClient  # noqa: E402
+import nbformat
 
 analysis = nbformat.v4.new_notebook()
-analysis.cells = [nbformat.v4.new_code_cell("import sys, ipykernel\nprint(sys.prefix)")]
-analysis.metadata["kernelspec"] = {"name": name, "display_name": name, "language": "python"}
-# (the kernel's own stderr only carries ipykernel's start-up chatter)
-NotebookClient(analysis, kernel_name=name, timeout=120).execute(stderr=subprocess.DEVNULL)
-ran_in = analysis.cells[0].outputs[0]["text"].strip()
+analysis.cells = [nbformat.v4.new_code_cell("import sys\nprint(sys.prefix)")]
+analysis.metadata["kernelspec"] = {"name": "py311-kernel", "display_name": "py311-kernel"}
 nbformat.write(analysis, "analysis.ipynb")
-print("the notebook ran in:", ran_in)
-assert Path(ran_in) == prefix
-_ = labtools("kernel", "check", name, "--notebook", "analysis.ipynb")
+
+# %%
+# !jupyter execute --inplace analysis.ipynb 2>/dev/null
+# !labtools kernel check py311-kernel --notebook analysis.ipynb
+
+# %%
+print("the notebook ran in:", nbformat.read("analysis.ipynb", 4).cells[0].outputs[0]["text"])
+
+# %% tags=["verify"]
+ran_in = nbformat.read("analysis.ipynb", 4).cells[0].outputs[0]["text"].strip()
+assert Path(ran_in) == prefix, ran_in
 
 # %% [markdown]
 # ## 4. Write it down, rebuild it, compare
 #
 # `spec export` records the channels, the exact versions and any pip packages, in the
 # layout of `conda env export` (without the machine-specific `prefix:` line and build
-# strings). A colleague, or CI, recreates the environment from that file.
+# strings). A colleague, or CI, recreates the environment from that file, and
+# `spec diff` proves the copy holds the same packages.
 
 # %%
-_ = labtools("spec", "export", name, "--out", "environment.yml")
+# !labtools spec export py311-kernel --out environment.yml
+# !head -n 8 environment.yml
+
+# %%
+# !labtools env create py311-kernel-copy --file environment.yml
+# !labtools spec diff py311-kernel py311-kernel-copy
+
+# %% tags=["verify"]
 spec_text = Path("environment.yml").read_text()
-print(spec_text)
 assert "ipykernel=" in spec_text and "prefix:" not in spec_text
-
-# %%
-copy = f"{name}-copy"
-_ = labtools("env", "create", copy, "--file", "environment.yml")
-same = labtools("spec", "diff", name, copy)
-assert "no difference" in same.stdout
+done = subprocess.run(["labtools", "spec", "diff", "py311-kernel", "py311-kernel-copy"],
+                      capture_output=True, text=True, timeout=120)
+assert done.returncode == 0 and "no difference" in done.stdout
 
 # %% [markdown]
 # ## 5. Jupyter on the GPU box, through a tunnel
 #
-# The lab's remote machine is reached by its `~/.ssh/config` alias. labtools starts
-# `jupyter server` there bound to 127.0.0.1 with a fresh token, tunnels to it, and
-# stops it again when the session ends. Nothing listens on a public interface, and the
-# token never appears on this page.
+# The lab's remote machine is reached by its `~/.ssh/config` alias (`lab-gpu` here).
+# In a terminal you would run `labtools jupyter remote lab-gpu` and open the URL it
+# prints. From Python, `remote_jupyter` does the same: it starts `jupyter server` on the
+# remote bound to 127.0.0.1 with a fresh token, tunnels to it, and stops both when the
+# block ends. Nothing listens on a public interface, and the token never appears here.
 
 # %%
-from labtools.remote import remote_jupyter  # noqa: E402
+import urllib.request
 
-host = os.environ["LABTOOLS_REMOTE_HOST"]
-with remote_jupyter(host, allow_root=os.geteuid() == 0, timeout=90) as live:
-    server = live.server
-    request = urllib.request.Request(server.url.rstrip("/") + "/api/status")
-    request.add_header("Authorization", f"token {server.token_file.read_text().strip()}")
+from labtools.remote import remote_jupyter
+
+with remote_jupyter("lab-gpu", allow_root=os.geteuid() == 0, timeout=90) as live:
+    request = urllib.request.Request(live.server.url.rstrip("/") + "/api/status")
+    request.add_header("Authorization", f"token {live.server.token_file.read_text().strip()}")
     with urllib.request.urlopen(request, timeout=10) as response:
-        status = response.status
-    print("remote Jupyter answered", status, "through", server.url)
-assert status == 200 and server.url.startswith("http://127.0.0.1:")
+        print("the remote Jupyter server answered", response.status)
+
+# %% tags=["verify"]
+assert response.status == 200 and live.server.url.startswith("http://127.0.0.1:")
 
 # %% [markdown]
 # ## Tidy up
@@ -146,8 +153,9 @@ assert status == 200 and server.url.startswith("http://127.0.0.1:")
 # Environments and kernels you no longer need are removed with one command each.
 
 # %%
-_ = labtools("kernel", "remove", name, "--yes")
-for env in (name, copy):
-    _ = labtools("env", "remove", env, "--yes")
+# !labtools kernel remove py311-kernel --yes
+# !labtools env remove py311-kernel --yes
+# !labtools env remove py311-kernel-copy --yes
+
+# %% tags=["verify"]
 assert not prefix.exists()
-print("done on", sys.version.split()[0])

@@ -5,7 +5,6 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.16.4
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -23,59 +22,35 @@
 #
 # This tutorial registers an environment as a kernel, proves by running code which
 # interpreter the kernel starts, then breaks things on purpose and lets labtools find out.
-#
-# We work in a scratch folder. The environment is a plain **venv** here: `labtools env
-# create` (rattler, from the lab channel) was not available when this page was written,
-# and a venv shows exactly the same kernel mechanics. To stay offline and fast, the venv
-# borrows ipykernel from the project's environment through a `.pth` file; a real lab
-# environment would simply have `ipykernel` among its packages. With a lab channel
-# configured, `labtools env create py311-demo python=3.11 ipykernel` gives a conda
-# environment, and every command below works on it unchanged (ENV can be its name).
+# First, an environment with `ipykernel` in it, from the lab channel:
 
 # %%
+# !labtools env create py311-demo python=3.11 ipykernel --no-compile > /dev/null
+
+# %% tags=["verify"]
 import json
 import os
-import sys
-import sysconfig
+import subprocess
 from pathlib import Path
 
-from labtools import process
+
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["labtools", *args], capture_output=True, text=True, timeout=180)
 
 
-def sh(*args: str, show: bool = True) -> process.Completed:
-    """Run a labtools command, show what it printed, return the result."""
-    done = process.run(["labtools", *args], check=False, timeout=120)
-    if show:
-        print(f"$ labtools {' '.join(args)}   [exit {done.returncode}]")
-        print((done.stdout + done.stderr).strip())
-    return done
-
-
-env = Path("envs/py311-demo").absolute()
-process.run([sys.executable, "-m", "venv", "--without-pip", env], timeout=120)
-site_dir = next((env / "lib").glob("python3.*")) / "site-packages"
-(site_dir / "borrow_ipykernel.pth").write_text(
-    f"import site; site.addsitedir({sysconfig.get_paths()['purelib']!r})\n"
-)
-assert (env / "bin" / "python").exists() and (env / "pyvenv.cfg").exists()
+env = Path(os.environ["LABTOOLS_ENVS_ROOT"]) / "py311-demo"
+assert (env / "bin" / "python").exists() and (env / "conda-meta").is_dir()
 
 # %% [markdown]
 # ## Register the environment
 #
-# `labtools kernel register ENV` accepts an environment name, a conda-style prefix or a
-# venv path. The kernel is named after the environment, and its display name carries the
-# Python version, so the kernel menu says what you are getting.
+# `labtools kernel register ENV` accepts an environment name, a prefix or a venv path.
+# The kernel is named after the environment, and its display name carries the Python
+# version, so the kernel menu says what you are getting.
 
 # %%
-done = sh("kernel", "register", str(env))
-assert done.returncode == 0
-
-sh("kernel", "list")
-listing = json.loads(sh("kernel", "list", "--json", show=False).stdout)
-demo = next(k for k in listing["kernels"] if k["name"] == "py311-demo")
-assert demo["argv"][0] == str(env / "bin" / "python")
-assert demo["env_prefix"] == str(env)
-assert demo["display_name"].startswith("Python 3.")
+# !labtools kernel register py311-demo
+# !labtools kernel list
 
 # %% [markdown]
 # Look at what was written: `argv[0]` is the environment's **own** interpreter (not
@@ -85,102 +60,113 @@ assert demo["display_name"].startswith("Python 3.")
 # which environment the kernel belongs to and a fingerprint of its package set.
 
 # %%
+# !cat ~/.local/share/jupyter/kernels/py311-demo/kernel.json
+
+# %% tags=["verify"]
+listing = json.loads(cli("kernel", "list", "--json").stdout)
+demo = next(k for k in listing["kernels"] if k["name"] == "py311-demo")
+assert demo["argv"][0] == str(env / "bin" / "python") and demo["env_prefix"] == str(env)
 spec = json.loads(Path(demo["resource_dir"], "kernel.json").read_text())
-print(json.dumps({k: spec[k] for k in ("argv", "env")}, indent=1))
 assert spec["env"]["PATH"].startswith(f"{env}/bin:")
-assert spec["metadata"]["labtools"]["env"] == str(env)
 
 # %% [markdown]
 # ## Prove it by running code
 #
 # A kernelspec is only a claim. `labtools kernel verify` starts the kernel through
 # jupyter_client, runs a few lines inside it and reports `sys.executable`, `sys.prefix` and
-# the version. With `--expect-prefix` it also fails when the answer is not the expected one.
+# the version. With `--expect-prefix` it fails when the answer is not the expected one.
 
 # %%
-done = sh("kernel", "verify", "py311-demo", "--expect-prefix", str(env), "--json")
-proof = json.loads(done.stdout)
-assert done.returncode == 0 and proof["matches"] is True
-assert Path(proof["prefix"]) == env
+# !labtools kernel verify py311-demo --expect-prefix {env}
+
+# %% tags=["verify"]
+assert _exit_code == 0  # noqa: F821
 
 # %% [markdown]
 # ## Reproduce the wrong-kernel case
 #
 # Now the puzzle from the introduction. Someone once installed a kernel with the *same
 # name* into a shared folder that Jupyter searches first (here a folder on `JUPYTER_PATH`),
-# and it starts a different interpreter — the project's own Python, standing in for the
+# and it starts a different interpreter — the handbook's own Python, standing in for the
 # old 3.9 one. Nothing in the notebook menu looks different.
 
 # %%
-stale = Path("shared-jupyter/kernels/py311-demo").absolute()
-stale.mkdir(parents=True)
-stale.joinpath("kernel.json").write_text(json.dumps({
-    "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-    "display_name": "Python 3.11 (py311-demo)",
-    "language": "python",
-}))
-os.environ["JUPYTER_PATH"] = str(stale.parent.parent)
+# %%bash
+mkdir -p shared-jupyter/kernels/py311-demo
+cat > shared-jupyter/kernels/py311-demo/kernel.json <<EOF
+{"argv": ["$(command -v python3)", "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+ "display_name": "Python 3.11 (py311-demo)", "language": "python"}
+EOF
+
+# %%
+# %env JUPYTER_PATH=shared-jupyter
 
 # %% [markdown]
 # `kernel check` sees that the name is defined twice and that the copy in use hides ours.
 # It also checks notebooks against the kernels: one asking for a kernel that no longer
-# exists, and one last run on Python 3.9 but now attached to a 3.11 kernel. Any problem
-# means exit status 1, so the same command works as a CI gate.
+# exists, and one last run on Python 3.9 but now attached to a 3.11 kernel (we write both
+# with nbformat). Any problem means exit status 1, so the same command is a CI gate.
 
 # %%
-def notebook(path: str, kernel: str, version: str) -> str:
-    Path(path).write_text(json.dumps({
-        "cells": [], "nbformat": 4, "nbformat_minor": 5,
-        "metadata": {"kernelspec": {"name": kernel, "display_name": kernel},
-                     "language_info": {"name": "python", "version": version}},
-    }))
-    return path
+import nbformat
 
+for path, kernel in (("analysis-2023.ipynb", "py39-legacy"), ("training.ipynb", "py311-demo")):
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": kernel, "display_name": kernel}
+    nb.metadata["language_info"] = {"name": "python", "version": "3.9.18"}
+    nbformat.write(nb, path)
 
-old = notebook("analysis-2023.ipynb", "py39-legacy", "3.9.18")
-moved = notebook("training.ipynb", "py311-demo", "3.9.18")
-done = sh("kernel", "check", "py311-demo", "--notebook", old, "--notebook", moved)
-assert done.returncode == 1
-report = sh("kernel", "check", "py311-demo", "--notebook", old, "--notebook", moved,
-            "--json", show=False)
+# %%
+# !labtools kernel check py311-demo --notebook analysis-2023.ipynb --notebook training.ipynb
+
+# %% tags=["verify"]
+assert _exit_code == 1  # noqa: F821
+os.environ["JUPYTER_PATH"] = str(Path("shared-jupyter").absolute())
+report = cli("kernel", "check", "py311-demo", "--notebook", "analysis-2023.ipynb",
+                  "--notebook", "training.ipynb", "--json")
 codes = {p["code"] for p in json.loads(report.stdout)["problems"]}
-assert {"shadowed", "notebook-kernel-missing", "version-mismatch"} <= codes
+assert {"shadowed", "notebook-kernel-missing", "version-mismatch"} <= codes, codes
 
 # %% [markdown]
 # `kernel verify` gives the decisive answer: the kernel called `py311-demo` runs in a
 # different prefix.
 
 # %%
-done = sh("kernel", "verify", "py311-demo", "--expect-prefix", str(env), "--json")
-assert done.returncode == 1
-assert json.loads(done.stdout)["matches"] is False
-assert "not in" in done.stderr
+# !labtools kernel verify py311-demo --expect-prefix {env}
+
+# %% tags=["verify"]
+assert _exit_code == 1  # noqa: F821
 
 # %% [markdown]
 # Inside a notebook, the cheapest defence is a guard in the first cell:
 # `labtools.assert_env(...)` raises, with the fix, when the code does not run in the
-# expected environment. This page itself runs in the project's environment, so the guard
-# fires:
+# expected environment. This page itself runs in the handbook's environment, so the
+# guard fires:
 
 # %% tags=["raises-exception"]
 import labtools
 
-labtools.assert_env(env)
+labtools.assert_env("py311-demo")
 
 # %% [markdown]
 # ## Repair and clean up
 #
-# Removing the stale copy makes the name resolve to our kernel again; `verify` agrees.
-# Finally `kernel remove` deletes the registration (the environment itself stays).
+# `kernel remove` deletes the copy in use, the stale one; with the shared folder off
+# `JUPYTER_PATH` the name resolves to our kernel again, and `verify` agrees. Removing it
+# a second time deletes our registration (the environment itself stays).
 
 # %%
-sh("kernel", "remove", "py311-demo", "--yes")  # removes the copy in use: the stale one
-del os.environ["JUPYTER_PATH"]
-done = sh("kernel", "verify", "py311-demo", "--expect-prefix", str(env))
-assert done.returncode == 0
+# !labtools kernel remove py311-demo --yes
+# %env JUPYTER_PATH=
+# !labtools kernel verify py311-demo --expect-prefix {env}
 
-done = sh("kernel", "remove", "py311-demo", "--yes")
-assert done.returncode == 0
-listing = json.loads(sh("kernel", "list", "--json", show=False).stdout)
-names = {k["name"] for k in listing["kernels"]}
-assert "py311-demo" not in names
+# %% tags=["verify"]
+assert _exit_code == 0  # noqa: F821
+
+# %%
+# !labtools kernel remove py311-demo --yes
+# !labtools env remove py311-demo --yes
+
+# %% tags=["verify"]
+names = {k["name"] for k in json.loads(cli("kernel", "list", "--json").stdout)["kernels"]}
+assert "py311-demo" not in names and not env.exists()

@@ -33,36 +33,10 @@
 # that reuses the authentication you already have, works through bastion hosts, and
 # opens nothing in any firewall.
 #
-# This page does all of it against the handbook's sandbox host. The build started a
-# real SSH server on the loopback interface and wrote `~/.ssh/config`, a key and a
-# `known_hosts` entry into this page's private HOME, so the host alias below behaves
-# like a lab machine (host-key checking stays on).
-
-# %%
-import json
-import os
-import secrets
-import subprocess
-import urllib.error
-import urllib.request
-from contextlib import ExitStack
-from pathlib import Path
-
-HOST = os.environ["LABTOOLS_REMOTE_HOST"]
-HOME = Path.home()
-
-
-def labtools(*args: str, stdin: str | None = None, ok: bool = True
-             ) -> subprocess.CompletedProcess[str]:
-    """Run the labtools CLI and return its result (stdout, stderr, exit status)."""
-    done = subprocess.run(["labtools", *args], input=stdin, capture_output=True, text=True,
-                          timeout=120)
-    if ok:
-        assert done.returncode == 0, done.stderr
-    return done
-
-
-print("remote host alias:", HOST)
+# This page does all of it against the handbook's lab host `lab-gpu`: the build started
+# a real SSH server on the loopback interface and wrote `~/.ssh/config`, a key and a
+# `known_hosts` entry into this page's private HOME, so `lab-gpu` behaves like a lab
+# machine (host-key checking stays on).
 
 # %% [markdown]
 # ## A key pair
@@ -70,16 +44,27 @@ print("remote host alias:", HOST)
 # `labtools tunnel keygen` makes an ed25519 key by default (`--type rsa` gives RSA
 # 4096 for old servers). The private key is written with mode 0600 and is never
 # printed; the public half is what goes into the server's `authorized_keys`
-# (`ssh-copy-id -i KEY.pub HOST` does that on a real machine).
+# (`ssh-copy-id -i ~/.ssh/id_demo.pub HOST` does that on a real machine).
 
 # %%
-key = json.loads(labtools("tunnel", "keygen", "--file", str(HOME / ".ssh" / "id_demo"),
-                          "--comment", "demo-key", "--json").stdout)
-print("type:", key["type"], "| fingerprint:", key["fingerprint"])
-mode = Path(key["private_key"]).stat().st_mode & 0o777
-print(f"private key mode: {mode:o}")
-assert key["type"] == "ed25519" and mode == 0o600
-assert "PRIVATE KEY" not in json.dumps(key)
+# !labtools tunnel keygen --file ~/.ssh/id_demo --comment demo-key
+# !ls -l ~/.ssh/id_demo ~/.ssh/id_demo.pub | cut -c1-10
+
+# %% tags=["verify"]
+import json
+import os
+import subprocess
+from pathlib import Path
+
+HOME = Path.home()
+key = HOME / ".ssh" / "id_demo"
+assert key.stat().st_mode & 0o777 == 0o600 and "ssh-ed25519" in key.with_suffix(".pub").read_text()
+
+
+def labtools(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["labtools", *args], input=stdin, capture_output=True, text=True,
+                          timeout=120)
+
 
 # %% [markdown]
 # ## An entry in `~/.ssh/config`
@@ -89,111 +74,121 @@ assert "PRIVATE KEY" not in json.dumps(key)
 # (here for an imaginary GPU box behind a bastion, with the Jupyter port forwarded).
 
 # %%
-block = labtools("tunnel", "ssh-config", "gpu-box", "--hostname", "gpu.example.org",
-                 "--port", "2222", "--user", "ada", "-i", "~/.ssh/id_demo",
-                 "--jump", "bastion", "-L", "8888:localhost:8888").stdout
-print(block)
-assert "ProxyJump bastion" in block and "LocalForward 127.0.0.1:8888 localhost:8888" in block
-assert "StrictHostKeyChecking" not in block
+# !labtools tunnel ssh-config gpu-box --hostname gpu.example.org --port 2222 --user ada -i ~/.ssh/id_demo --jump bastion -L 8888:localhost:8888
 
 # %% [markdown]
-# The sandbox already wrote the block for its own host, so `lab-gpu` resolves to it:
+# The sandbox already wrote such a block for its own host, so `lab-gpu` resolves to it:
 
 # %%
-sandbox_block = (HOME / ".ssh" / "config").read_text()
-print("\n".join(line for line in sandbox_block.splitlines()
-                if line.split()[0] in ("Host", "HostName", "User", "IdentitiesOnly")))
-assert f"Host {HOST}" in sandbox_block
+# !grep -E "^Host|HostName|User |IdentitiesOnly" ~/.ssh/config
+
+# %% tags=["verify"]
+block = labtools("tunnel", "ssh-config", "gpu-box", "--hostname", "gpu.example.org",
+                 "--port", "2222", "--jump", "bastion", "-L", "8888:localhost:8888").stdout
+assert "ProxyJump bastion" in block and "LocalForward 127.0.0.1:8888 localhost:8888" in block
+assert "StrictHostKeyChecking" not in block
+assert "Host lab-gpu" in (HOME / ".ssh" / "config").read_text()
 
 # %% [markdown]
 # ## A secure server configuration
 #
 # `labtools jupyter config` writes `jupyter_server_config.json`: bound to 127.0.0.1,
 # no browser, a random token, and with `--password` an argon2 hash. The password is
-# read from a prompt or from standard input, never from the command line (where
-# `ps` and shell history would show it). The file is readable only by its owner.
+# read from a prompt or from standard input, never from the command line (where `ps`
+# and shell history would show it). The file is readable only by its owner. You would
+# type the password at the prompt; this page feeds it from a private file.
 
 # %%
-config_file = HOME / "remote-config" / "jupyter_server_config.json"
-password = secrets.token_urlsafe(16)  # in real life: typed at the prompt
-result = json.loads(labtools("jupyter", "config", "--password", "--out", str(config_file),
-                             "--json", stdin=password + "\n").stdout)
+import secrets
+
+Path("password.txt").write_text(secrets.token_urlsafe(16) + "\n")
+Path("password.txt").chmod(0o600)
+
+# %%
+# !labtools jupyter config --password --out remote-config/jupyter_server_config.json < password.txt
+# !python -m json.tool remote-config/jupyter_server_config.json | grep -E '"ip"|open_browser|hashed_password' | sed 's/argon2:.*"/argon2:…"/'
+
+# %% tags=["verify"]
+config_file = Path("remote-config/jupyter_server_config.json")
 settings = json.loads(config_file.read_text())
-print("sections:", sorted(settings))
-print("ServerApp:", settings["ServerApp"])
-print(f"file mode: {config_file.stat().st_mode & 0o777:o}")
 assert settings["ServerApp"]["ip"] == "127.0.0.1"
 assert settings["PasswordIdentityProvider"]["hashed_password"].startswith("argon2:")
-assert result["mode"] == "0600" and config_file.stat().st_mode & 0o777 == 0o600
+assert config_file.stat().st_mode & 0o777 == 0o600
 
 # %% [markdown]
 # `labtools jupyter audit` checks a config and exits with status 1 when it finds
-# something. The file just written is clean:
+# something. The file just written is clean; one in the style of the old recipe is not:
 
 # %%
-clean = labtools("jupyter", "audit", str(config_file))
-print(clean.stdout)
-assert "no findings" in clean.stdout
-
-# %% [markdown]
-# A configuration in the style of the old recipe is not:
+# !labtools jupyter audit remote-config/jupyter_server_config.json
 
 # %%
-legacy = HOME / "legacy_config.json"
-legacy.write_text(json.dumps({"NotebookApp": {
+Path("legacy_config.json").write_text(json.dumps({"NotebookApp": {
     "ip": "0.0.0.0", "allow_root": True, "token": "",
     "password": "sha1:0123456789ab:" + "0" * 40}}))
-legacy.chmod(0o644)
-audit = labtools("jupyter", "audit", str(legacy), "--json", ok=False)
-codes = [f["code"] for f in json.loads(audit.stdout)["findings"]]
-print("exit status:", audit.returncode)
-print("findings:", ", ".join(codes))
-assert audit.returncode == 1
-assert {"open-ip", "allow-root", "sha1-hash", "legacy-section", "world-readable"} <= set(codes)
+Path("legacy_config.json").chmod(0o644)
+
+# %%
+# !labtools jupyter audit legacy_config.json
+
+# %% tags=["verify"]
+assert _exit_code == 1  # noqa: F821
+audit = labtools("jupyter", "audit", "legacy_config.json", "--json")
+codes = {f["code"] for f in json.loads(audit.stdout)["findings"]}
+assert {"open-ip", "allow-root", "sha1-hash", "legacy-section", "world-readable"} <= codes
+assert "no findings" in labtools("jupyter", "audit", str(config_file)).stdout
 
 # %% [markdown]
 # ## Jupyter on the remote, through a tunnel
 #
-# `labtools jupyter remote HOST` (and the library's `remote_jupyter`) starts
-# `jupyter server` on the remote over ssh, bound to 127.0.0.1 with a fresh token. The
-# token travels over ssh's standard input, so it never appears in a process list.
-# The server's port is read from `jupyter server list --json` (no log scraping, with a
-# timeout), a tunnel is opened to it, and closing the session stops the remote
-# server too. The sandbox runs as root, so only here Jupyter gets `--allow-root`.
+# In a terminal, `labtools jupyter remote lab-gpu` starts `jupyter server` on the remote
+# over ssh, bound to 127.0.0.1 with a fresh token, tunnels to it, and prints the local
+# URL; Ctrl-C stops the tunnel *and* the remote server. The token travels over ssh's
+# standard input, so it never appears in a process list, and the server's port is read
+# from `jupyter server list --json` with a timeout, never scraped from a log.
+#
+# From Python the same is a context manager. (The sandbox runs as root, so only here
+# Jupyter gets `--allow-root`.)
 
 # %%
-from labtools.remote import remote_jupyter  # noqa: E402
+from contextlib import ExitStack
+
+from labtools.remote import remote_jupyter
 
 session = ExitStack()
-live = session.enter_context(remote_jupyter(HOST, allow_root=os.geteuid() == 0, timeout=90))
+live = session.enter_context(remote_jupyter("lab-gpu", allow_root=os.geteuid() == 0, timeout=90))
 server = live.server
-token = server.token_file.read_text().strip()
-print("local URL:", server.url)
-print("remote port:", server.remote_port)
-assert server.url.startswith("http://127.0.0.1:")
+print("local URL:  ", server.url)
+print("token file: ", server.token_file.name)
 
 # %% [markdown]
 # Through the tunnel, the server refuses a request without the token and answers one
 # that carries it (in a header, so it does not end up in logs of URLs):
 
-
 # %%
-def get_status(base: str, token: str | None) -> tuple[int, dict[str, object]]:
+# !curl -s -o /dev/null -w "without token: %{{http_code}}\n" {server.url}api/status
+# !printf 'Authorization: token %s\n' "$(cat {server.token_file})" > auth-header
+# !curl -s -o /dev/null -w "with token:    %{{http_code}}\n" -H @auth-header {server.url}api/status
+
+# %% tags=["verify"]
+import urllib.error
+import urllib.request
+
+
+def status(base: str, token: str | None) -> int:
     request = urllib.request.Request(base.rstrip("/") + "/api/status")
     if token is not None:
         request.add_header("Authorization", f"token {token}")
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, json.load(response)
+            return int(response.status)
     except urllib.error.HTTPError as error:
-        return error.code, {}
+        return error.code
 
 
-anonymous, _ = get_status(server.url, None)
-status, body = get_status(server.url, token)
-print("without token:", anonymous)
-print("with token:", status, "| status fields:", sorted(body))
-assert anonymous == 403 and status == 200
+token = server.token_file.read_text().strip()
+assert status(server.url, None) == 403 and status(server.url, token) == 200
+assert server.url.startswith("http://127.0.0.1:")
 
 # %% [markdown]
 # ## A tunnel of your own
@@ -205,27 +200,29 @@ assert anonymous == 403 and status == 200
 # leaves it running behind a control socket, to be listed and closed later.
 
 # %%
-opened = json.loads(labtools("tunnel", "open", HOST, "-L", f"0:127.0.0.1:{server.remote_port}",
-                             "--wait-http", "/api/status", "--background", "--json").stdout)
-second_url = f"http://127.0.0.1:{opened['forwards'][0]['local_port']}"
-print("tunnel", opened["id"], "->", second_url)
-print(labtools("tunnel", "list").stdout)
-assert get_status(second_url, token)[0] == 200
-print(labtools("tunnel", "close", "--all").stdout)
+# !labtools tunnel open lab-gpu -L 0:127.0.0.1:{server.remote_port} --wait-http /api/status --background
+# !labtools tunnel list
+
+# %% tags=["verify"]
+tunnels = json.loads(labtools("tunnel", "list", "--json").stdout)
+local = tunnels[0]["forwards"][0]["local_port"]
+assert status(f"http://127.0.0.1:{local}", token) == 200
+
+# %%
+# !labtools tunnel close --all
+
+# %% tags=["verify"]
 assert json.loads(labtools("tunnel", "list", "--json").stdout) == []
 
 # %% [markdown]
 # A wrong key fails fast, with one line saying why, and leaves nothing running:
 
 # %%
-demo_config = HOME / ".ssh" / "config-demo"
-demo_config.write_text("\n".join(
-    f"    IdentityFile {key['private_key']}" if line.strip().startswith("IdentityFile") else line
-    for line in sandbox_block.splitlines()) + "\n")
-denied = labtools("tunnel", "open", HOST, "-L", "0:127.0.0.1:9", "-F", str(demo_config),
-                  ok=False)
-print(denied.stderr.strip())
-assert denied.returncode == 1 and len(denied.stderr.strip().splitlines()) == 1
+# !sed "s|IdentityFile .*|IdentityFile ~/.ssh/id_demo|" ~/.ssh/config > ~/.ssh/config-demo
+# !labtools tunnel open lab-gpu -L 0:127.0.0.1:9 -F ~/.ssh/config-demo
+
+# %% tags=["verify"]
+assert _exit_code == 1  # noqa: F821
 
 # %% [markdown]
 # ## Closing
@@ -234,7 +231,7 @@ assert denied.returncode == 1 and len(denied.stderr.strip().splitlines()) == 1
 # the "remote" is this machine, so we can check that its port is gone.
 
 # %%
-import socket  # noqa: E402
+import socket
 
 session.close()
 try:
@@ -243,4 +240,6 @@ try:
 except OSError:
     still_up = False
 print("remote server still listening:", still_up)
+
+# %% tags=["verify"]
 assert not still_up

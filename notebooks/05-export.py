@@ -5,7 +5,6 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.16.4
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -25,50 +24,31 @@
 # `site-packages`. So it works the same on environments made by conda, mamba, micromamba,
 # pixi or labtools' own engine, with no conda installed.
 #
-# In this tutorial we build an environment, export it, rebuild a copy from the export,
-# prove that the two match, then change the copy and watch `spec check` notice.
-
-# %%
-import json
-import os
-import sys
-from pathlib import Path
-
-from labtools import process
-
-
-def sh(*args: str, show: bool = True) -> process.Completed:
-    """Run a labtools command, show what it printed, return the result."""
-    done = process.run(["labtools", *args], check=False, timeout=300)
-    if show:
-        print(f"$ labtools {' '.join(args)}   [exit {done.returncode}]")
-        print((done.stdout + done.stderr).strip())
-    return done
-
-
-# Named environments live under ./envs for this tutorial.
-os.environ["LABTOOLS_ENVS_ROOT"] = str(Path("envs").absolute())
-channel = os.environ.get("LABTOOLS_CHANNELS", "").split(",")[0]
-if not channel:  # no lab channel configured: build a small offline one here
-    built = process.run([sys.executable, "-c",
-                         "from pathlib import Path; from labtools.channel.lab import "
-                         "ensure_lab_channel as e; print(e(Path('build'), with_wheelhouse=False))"],
-                        timeout=300)
-    channel = built.stdout.strip().splitlines()[-1]
-print("channel:", channel)
+# We build an environment, export it, rebuild a copy from the export, prove that the two
+# match, then change the copy and watch `spec check` notice.
 
 # %% [markdown]
 # ## 1. An environment to share
 #
-# We create `py311-labdemo` with Python and the small `labdemo-extra` package from the
-# lab channel (it pulls in `labdemo` as a dependency).
+# `py311-labdemo` holds Python and the small `labdemo-extra` package from the lab channel
+# (it pulls in `labdemo` as a dependency).
 
 # %%
-created = sh("env", "create", "py311-labdemo", "python", "labdemo-extra", "-c", channel,
-             "--no-compile", show=False)
-assert created.returncode == 0, created.stderr
-source = Path("envs/py311-labdemo").absolute()
-assert (source / "conda-meta").is_dir()
+# !labtools env create py311-labdemo python labdemo-extra --no-compile
+
+# %% tags=["verify"]
+import json
+import os
+import subprocess
+from pathlib import Path
+
+
+def labtools(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["labtools", *args], capture_output=True, text=True, timeout=300)
+
+
+envs = Path(os.environ["LABTOOLS_ENVS_ROOT"])
+assert (envs / "py311-labdemo" / "conda-meta").is_dir()
 
 # %% [markdown]
 # ## 2. Export it
@@ -76,16 +56,17 @@ assert (source / "conda-meta").is_dir()
 # The file has the familiar layout: `name`, `channels`, then `dependencies` pinned to
 # `name=version`. Build strings are left out unless you pass `--builds` (they are tied to
 # one platform), and there is no `prefix:` line unless you ask for `--with-prefix`. The
-# channel list holds every channel a package actually came from, here our local one.
+# channel list holds every channel a package actually came from, here the lab's own.
 
 # %%
-sh("spec", "export", "py311-labdemo", "--out", "environment.yml")
+# !labtools spec export py311-labdemo --out environment.yml
+# !cat environment.yml
+
+# %% tags=["verify"]
 text = Path("environment.yml").read_text()
-print(text)
-assert text.startswith("name: py311-labdemo\nchannels:\n")
-assert "prefix:" not in text
-assert channel.rstrip("/").split("/")[-1] in text
+assert text.startswith("name: py311-labdemo\nchannels:\n") and "prefix:" not in text
 assert "  - labdemo-extra=" in text and "  - labdemo=" in text
+assert labtools("spec", "export", "py311-labdemo").stdout == text  # byte-identical again
 
 # %% [markdown]
 # Exporting twice gives byte-identical files, so the export can live in version control
@@ -94,44 +75,48 @@ assert "  - labdemo-extra=" in text and "  - labdemo=" in text
 # the installed versions to those few lines.
 
 # %%
-again = sh("spec", "export", "py311-labdemo", show=False).stdout
-assert again == text
-asked = sh("spec", "export", "py311-labdemo", "--from-history", "--pinned").stdout
+# !labtools spec export py311-labdemo --from-history --pinned
+
+# %% tags=["verify"]
+asked = labtools("spec", "export", "py311-labdemo", "--from-history", "--pinned").stdout
 assert "labdemo-extra=" in asked and "  - labdemo=" not in asked
 
 # %% [markdown]
 # ## 3. Recreate it from the file
 #
-# A colleague (or CI) builds their own copy from `environment.yml` alone.
+# A colleague (or CI) builds their own copy from `environment.yml` alone, and `spec diff`
+# compares any two environments or spec files, conda and pip packages separately. The
+# original and the copy hold the same packages at the same versions:
 
 # %%
-clone = sh("env", "create", "py311-labdemo-copy", "--file", "environment.yml",
-           "--no-compile", show=False)
-assert clone.returncode == 0, clone.stderr
-copy = Path("envs/py311-labdemo-copy").absolute()
+# !labtools env create py311-labdemo-copy --file environment.yml --no-compile > /dev/null
+# !labtools spec diff py311-labdemo py311-labdemo-copy
 
-# %% [markdown]
-# `spec diff` compares any two environments or spec files, conda and pip packages
-# separately. The original and the copy hold the same packages at the same versions:
-
-# %%
-same = sh("spec", "diff", "py311-labdemo", "py311-labdemo-copy")
+# %% tags=["verify"]
+same = labtools("spec", "diff", "py311-labdemo", "py311-labdemo-copy")
 assert same.returncode == 0 and same.stdout.startswith("no difference")
 
 # %% [markdown]
 # ## 4. Drift
 #
 # Weeks later someone runs a quick `pip install` into the copy. Nothing in conda's records
-# changes, but the environment no longer matches its file. We simulate that by installing
-# a tiny local wheel with pip.
+# changes, but the environment no longer matches its file. We simulate that with a tiny
+# local wheel (made with the helper the lab channel uses for its demo packages).
 
 # %%
-from labtools.channel.lab import make_wheel  # noqa: E402
+from labtools.channel.lab import make_wheel
 
 wheel = make_wheel(Path("wheels"), "lab-notes", "0.3.1",
                    files={"lab_notes/__init__.py": "VERSION = '0.3.1'\n"})
-_ = process.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-index",
-                 "--disable-pip-version-check", "--prefix", copy, wheel], timeout=120)
+print(wheel.name)
+
+# %% [markdown]
+# pip installs into the copy's prefix, in the folder where the lab profile keeps
+# environments (`labtools profile show` prints it as `envs_root`):
+
+# %%
+copy = os.path.join(os.environ["LABTOOLS_ENVS_ROOT"], "py311-labdemo-copy")
+# !python -m pip install --quiet --no-deps --no-index --disable-pip-version-check --prefix {copy} {wheel}
 
 # %% [markdown]
 # `spec check` compares the environment with the file and exits with status 1 when they
@@ -139,12 +124,12 @@ _ = process.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
 # That exit status makes it a one-line guard in CI.
 
 # %%
-drift = sh("spec", "check", "py311-labdemo-copy", "--against", "environment.yml")
-assert drift.returncode == 1
-assert "pip extra   lab-notes" in drift.stdout
+# !labtools spec check py311-labdemo-copy --against environment.yml
 
-report = json.loads(sh("spec", "check", "py311-labdemo-copy", "--against",
-                       "environment.yml", "--json", show=False).stdout)
+# %% tags=["verify"]
+assert _exit_code == 1  # noqa: F821
+report = json.loads(labtools("spec", "check", "py311-labdemo-copy", "--against",
+                             "environment.yml", "--json").stdout)
 assert report["drifted"] and report["pip_extra"] == ["lab-notes"]
 
 # %% [markdown]
@@ -155,11 +140,15 @@ assert report["drifted"] and report["pip_extra"] == ["lab-notes"]
 # you accept the change.
 
 # %%
-changed = sh("spec", "diff", "environment.yml", "py311-labdemo-copy")
-assert "pip  + lab-notes file://" in changed.stdout
-assert changed.stdout.rstrip().endswith("lab_notes-0.3.1-py3-none-any.whl")
-exported = sh("spec", "export", "py311-labdemo-copy", show=False).stdout
-assert "  - pip:\n      - lab-notes @ file://" in exported
+# !labtools spec diff environment.yml py311-labdemo-copy
+# !labtools spec export py311-labdemo-copy | tail -n 3
+
+# %% tags=["verify"]
+changed = labtools("spec", "diff", "environment.yml", "py311-labdemo-copy").stdout
+assert "pip  + lab-notes file://" in changed
+assert changed.rstrip().endswith("lab_notes-0.3.1-py3-none-any.whl")
+assert "  - pip:\n      - lab-notes @ file://" in labtools("spec", "export",
+                                                           "py311-labdemo-copy").stdout
 
 # %% [markdown]
 # ## 5. Exact copies: lock files
@@ -170,10 +159,12 @@ assert "  - pip:\n      - lab-notes @ file://" in exported
 # leaves of the dependency graph, for a short, portable request.
 
 # %%
-lock = sh("spec", "lock", "py311-labdemo", "--out", "py311-labdemo.lock.txt", show=False)
+# !labtools spec lock py311-labdemo --out py311-labdemo.lock.txt > /dev/null
+# !head -n 6 py311-labdemo.lock.txt
+# !labtools spec minimize py311-labdemo
+
+# %% tags=["verify"]
 lines = Path("py311-labdemo.lock.txt").read_text().splitlines()
-print("\n".join(lines[:6]))
 assert "@EXPLICIT" in lines and all("#" in ln for ln in lines if "://" in ln)
-short = sh("spec", "minimize", "py311-labdemo")
-assert "labdemo-extra=" in short.stdout and "labdemo=" not in short.stdout.replace(
-    "labdemo-extra=", "")
+short = labtools("spec", "minimize", "py311-labdemo").stdout
+assert "labdemo-extra=" in short and "labdemo=" not in short.replace("labdemo-extra=", "")

@@ -94,16 +94,67 @@ def test_navigation_tabs_lead_to_pages(site_url: str, browser: Any) -> None:
     page.page.screenshot(path=str(SHOTS / "status.png"))
 
 
-def test_search_finds_kernel(site_url: str, browser: Any) -> None:
+def test_search_finds_a_word_from_a_tutorial(site_url: str, browser: Any) -> None:
     page = Page(browser)
     page.open(f"{site_url}/")
     page.page.keyboard.press("/")  # material's search shortcut, as a reader would
-    page.page.keyboard.type("kernel", delay=30)
+    page.page.keyboard.type("argon2", delay=30)  # a word the remote-Jupyter tutorial uses
     page.page.wait_for_selector(".md-search-result__item", timeout=15000)
-    results = page.page.inner_text(".md-search-result")
-    assert "kernel" in results.lower()
+    links = page.page.eval_on_selector_all(
+        ".md-search-result__item a", "els => els.map(e => e.getAttribute('href'))")
+    assert any("tutorials/04-remote-jupyter.html" in (href or "") for href in links), links
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.page.screenshot(path=str(SHOTS / "search.png"))
+
+
+OVERFLOW = """() => {
+  const width = document.documentElement.clientWidth;
+  const wide = [];
+  for (const el of document.querySelectorAll("article table, article pre, article img,"
+      + " .jp-OutputArea-output, .labtools-stamp")) {
+    const box = el.getBoundingClientRect();
+    if (box.width === 0 || box.right <= width + 1) continue;
+    // wider than the phone is fine inside a box that scrolls sideways and itself fits
+    let up = el, scrolls = false;
+    while (up && up !== document.body) {
+      const style = getComputedStyle(up);
+      if (["auto", "scroll"].includes(style.overflowX)
+          && up.getBoundingClientRect().right <= width + 1) { scrolls = true; break; }
+      up = up.parentElement;
+    }
+    if (!scrolls) wide.push(`${el.tagName}.${el.className} ${box.right}`);
+  }
+  return {width, scroll: document.documentElement.scrollWidth, wide: wide.slice(0, 5)};
+}"""
+
+
+def test_tutorial_pages_fit_a_390_px_phone(handbook: Any, site_url: str, browser: Any) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    problems = {}
+    for tutorial in handbook.result.tutorials:
+        page = browser.new_page(viewport={"width": 390, "height": 844})
+        page.goto(f"{site_url}/tutorials/{tutorial.name}.html")
+        page.wait_for_load_state("networkidle")
+        found = page.evaluate(OVERFLOW)
+        if found["scroll"] > found["width"] or found["wide"]:
+            problems[tutorial.name] = found
+        page.screenshot(path=str(SHOTS / f"phone-{tutorial.name}.png"))
+        page.close()
+    assert not problems, problems
+
+
+def test_a_file_copy_of_the_site_opens_pages_not_folder_listings(
+    handbook: Any, browser: Any
+) -> None:
+    page = Page(browser)
+    page.open((handbook.site / "index.html").as_uri())
+    page.page.get_by_role("link", name="Tutorials").first.click()
+    page.page.wait_for_load_state("load")
+    assert page.page.url.endswith(".html"), page.page.url
+    assert "Index of" not in page.page.inner_text("body")
+    hrefs = page.page.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))")
+    folders = [h for h in hrefs if not h.startswith(("http", "#", "mailto")) and h.endswith("/")]
+    assert not folders, folders
 
 
 def test_stamp_is_visible_on_every_tutorial(handbook: Any, site_url: str, browser: Any) -> None:

@@ -133,8 +133,8 @@ def plan(
     """What each tutorial needs: reuse its cached execution, execute it, or fail it."""
     facts.labtools_tree_hash.cache_clear()  # `serve` runs long: labtools may have changed
     tutorials = sources.discover(config.notebooks)
-    if only:
-        tutorials = [t for t in tutorials if any(o in t.name for o in only)]
+    # --only: the others keep their last page (the site stays whole), or are left out
+    skipped = {t.name for t in tutorials if only and not any(o in t.name for o in only)}
     common = [
         facts.labtools_tree_hash(),
         facts.environment_hash(),
@@ -147,6 +147,11 @@ def plan(
     planned = []
     for tutorial in tutorials:
         label = os.path.relpath(tutorial.path, config.project)
+        if tutorial.name in skipped:
+            last = _read_stamp(config.executed / f"{tutorial.name}.ipynb")
+            if last is not None and (config.pages / f"{tutorial.name}.ipynb").exists():
+                planned.append(Planned(tutorial, label, last.cache_key, cached=last))
+            continue
         nb = None
         try:
             raw = tutorial.path.read_bytes()
