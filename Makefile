@@ -6,14 +6,21 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.labtools-installed
 JOBS   ?= 2
 
-.PHONY: handbook test lint typecheck pytest bench clean-build serve schemas
+.PHONY: setup handbook test lint typecheck pytest bench clean-build serve schemas
 
+# The dev environment: labtools editable with the dev extras (the runtime alone is
+# `pip install .`). Each step says what it does and how long it took.
 $(STAMP): pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
-	@# kernels start about 2x faster with bytecode; these machines set PYTHONDONTWRITEBYTECODE
-	@$(BIN)/python -m compileall -q -j 0 $(VENV)/lib > /dev/null 2>&1 || true
-	@touch $(STAMP)
+	@t0=$$(date +%s); echo "setup [1/3] $(VENV): a virtual environment for $$($(PYTHON) -V)"; \
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || exit 1; \
+	echo "setup [2/3] installing labtools[dev] (pip's progress follows; 1-3 min on a fresh machine)"; \
+	$(BIN)/python -m pip install --disable-pip-version-check --progress-bar on -e '.[dev]' \
+	  || exit 1; \
+	echo "setup [3/3] byte-compiling $(VENV) (kernels start about 2x faster)"; \
+	$(BIN)/python -m compileall -q -j 0 $(VENV)/lib > /dev/null 2>&1 || true; \
+	touch $(STAMP); echo "setup: done in $$(( $$(date +%s) - t0 )) s"
+
+setup: $(STAMP)
 
 handbook: $(STAMP)
 	@bash tools/system-deps.sh handbook

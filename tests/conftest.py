@@ -11,6 +11,7 @@ import pytest
 from labtools import process
 
 pytest_plugins = [
+    "plugins.session_home",
     "plugins.lab_channel",
     "plugins.ssh_host",
     "plugins.real_tools",

@@ -40,6 +40,7 @@ _LAZY: dict[str, str] = {
     "init_profile": "labtools.profile_file:init_profile",
     "load_request": "labtools.spec.envfile:load_request",
     "init_channel": "labtools.channel:init_channel",
+    "make_demo_channel": "labtools.demo_channel:make_demo_channel",
     "add_wheels": "labtools.channel:add_wheels",
     "add_python": "labtools.channel:add_python",
     "index_channel": "labtools.channel:index_channel",

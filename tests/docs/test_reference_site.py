@@ -43,3 +43,16 @@ def test_the_profile_page_lists_every_key(handbook: Any) -> None:
     html = (handbook.site / "reference" / "profile.html").read_text(encoding="utf-8")
     for key in KEYS:
         assert f"<code>{key.name}</code>" in html and key.env_var in html
+
+
+def test_the_start_here_and_readme_links_exist_in_the_site(handbook: Any) -> None:
+    import re
+    from pathlib import Path
+
+    from labtools.cli import START_HERE
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    pages = re.findall(r"http://127\.0\.0\.1:8000/(\S+?\.html)", START_HERE + readme)
+    assert pages
+    for page in pages:
+        assert (handbook.site / page).is_file(), page

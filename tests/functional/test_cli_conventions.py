@@ -44,6 +44,13 @@ def test_every_command_offers_json_and_help(path: str, command: click.Command) -
     assert command.help, f"labtools {path} has no help text"
 
 
+@pytest.mark.parametrize(("path", "command"), LEAVES, ids=[p for p, _ in LEAVES])
+def test_every_option_says_what_it_does(path: str, command: click.Command) -> None:
+    silent = [p.opts[0] for p in command.params
+              if isinstance(p, click.Option) and not p.hidden and not p.help]
+    assert not silent, f"labtools {path}: options without help: {silent}"
+
+
 def test_ssh_config_json_is_one_document() -> None:
     result = CliRunner().invoke(cli, ["tunnel", "ssh-config", "gpu", "--hostname", "h", "--json"])
     assert result.exit_code == 0

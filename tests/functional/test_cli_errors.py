@@ -142,7 +142,7 @@ def test_bare_labtools_says_where_to_start(capsys: pytest.CaptureFixture[str]) -
     out = capsys.readouterr().out
     assert out.startswith("labtools 0.")
     assert "Start here:" in out and "00-first-day" in out
-    assert len(out.splitlines()) <= 15  # short, not the whole --help
+    assert len(out.splitlines()) <= 16  # short, not the whole --help
 
 
 def test_main_returns_the_status_instead_of_exiting() -> None:
@@ -201,3 +201,13 @@ def test_version_is_answered_by_the_launcher(capsys: pytest.CaptureFixture[str],
         launch()
     assert exited.value.code == 0
     assert capsys.readouterr().out == f"labtools, version {__version__}\n"
+
+
+def test_an_unreachable_channel_points_at_the_offline_way(tmp_path: object) -> None:
+    code, out, err = run("env", "create", "py311-x", "python=3.11", "--backend", "rattler",
+                         "--dry-run", "-c", "http://127.0.0.1:9/no-channel", "--json")
+    assert code == 1, err
+    error = json.loads(out)["error"]
+    assert error["code"] == "channel"
+    assert error["message"].startswith("cannot read channel(s) http://127.0.0.1:9/no-channel")
+    assert "labtools channel demo DIR" in error["hint"]

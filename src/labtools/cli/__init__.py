@@ -77,15 +77,15 @@ labtools {version}: the lab's environment procedures as tested code.
 
 Start here:
   labtools profile init        write a commented labtools.toml for your lab
-  labtools profile show        where environments go, which channels they come from
   labtools env create NAME python ipykernel
-                               a new environment (labtools env create --help)
+                               a new environment (conda-forge, or your profile's channels)
+  labtools channel demo DIR    no conda-forge here? a small local channel to start from
   labtools --help              every command; each one takes --help and --json
   eval "$(labtools completion bash)"
                                tab completion, also for zsh and fish
 
 The handbook's first-day tutorial walks through a whole first hour:
-  make serve, then http://127.0.0.1:8000/tutorials/00-first-day/
+  make serve, then http://127.0.0.1:8000/tutorials/00-first-day.html
 """
 
 

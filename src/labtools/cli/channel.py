@@ -147,7 +147,8 @@ def mirror_cmd(env_file: Path, directory: Path, versions: int, skip_missing: boo
 
 @channel.command("serve")
 @click.argument("directory", type=_DIR)
-@click.option("--port", type=int, default=8765, show_default=True)
+@click.option("--port", type=int, default=8765, show_default=True,
+              help="Port on 127.0.0.1 to serve on.")
 @json_option
 def serve_cmd(directory: Path, port: int, as_json: bool) -> None:
     """Serve the channel over HTTP on 127.0.0.1 until Ctrl-C."""

@@ -117,7 +117,8 @@ def list_cmd(root: Path | None, as_json: bool) -> None:
 
 @env.command("remove")
 @click.argument("target")
-@click.option("--root", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder that holds the environments; default: the profile's envs root.")
 @click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
 @json_option
 def remove_cmd(target: str, root: Path | None, yes: bool, as_json: bool) -> None:
@@ -139,7 +140,8 @@ def remove_cmd(target: str, root: Path | None, yes: bool, as_json: bool) -> None
 @env.command("inspect")
 @click.argument("target", required=False)
 @click.option("--why", "module", metavar="MODULE", help="Explain whether MODULE is importable.")
-@click.option("--root", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder that holds the environments; default: the profile's envs root.")
 @json_option
 def inspect_cmd(target: str | None, module: str | None, root: Path | None,
                 as_json: bool) -> None:

@@ -68,7 +68,8 @@ def render_plan(plan: Any, *, out: Any, err: Any) -> None:
               help="Extra channel to update from (repeatable), before the profile's "
                    "channels and those the env's packages came from.")
 @click.option("--no-verify", is_flag=True, help="Skip the import and kernel checks.")
-@click.option("--root", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder that holds the environments; default: the profile's envs root.")
 @json_option
 def update_cmd(env_name: str, specs: tuple[str, ...], all_packages: bool, dry_run: bool,
                yes: bool, channels: tuple[str, ...], no_verify: bool, root: Path | None,
@@ -125,7 +126,8 @@ def update_cmd(env_name: str, specs: tuple[str, ...], all_packages: bool, dry_ru
 @click.command("rollback")
 @click.argument("env_name", metavar="ENV")
 @click.option("--to", "to", metavar="SNAPSHOT", help="Snapshot id (default: the newest).")
-@click.option("--root", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder that holds the environments; default: the profile's envs root.")
 @json_option
 def rollback_cmd(env_name: str, to: str | None, root: Path | None, as_json: bool) -> None:
     """Restore ENV exactly to a snapshot taken before an update."""
@@ -140,7 +142,8 @@ def rollback_cmd(env_name: str, to: str | None, root: Path | None, as_json: bool
 
 @click.command("snapshots")
 @click.argument("env_name", metavar="ENV")
-@click.option("--root", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder that holds the environments; default: the profile's envs root.")
 @json_option
 def snapshots_cmd(env_name: str, root: Path | None, as_json: bool) -> None:
     """List the snapshots of ENV, oldest first."""

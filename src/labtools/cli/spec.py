@@ -61,7 +61,9 @@ def spec() -> None:
 @click.option("--builds", is_flag=True, help="Add build strings (platform-specific).")
 @click.option("--with-prefix", is_flag=True, help="Add the prefix: line.")
 @click.option("--format", "fmt", type=click.Choice(["yaml", "json", "explicit", "requirements"]),
-              default="yaml", show_default=True)
+              default="yaml", show_default=True,
+              help="yaml: environment.yml; explicit: an @EXPLICIT list of URLs; "
+                   "requirements: pip's requirements.txt; json: the environment.yml as JSON.")
 @click.option("-o", "--out", metavar="FILE", help="Write to FILE instead of stdout.")
 @json_option
 def export_cmd(env: str | None, prefix: str | None, name: str | None, from_history: bool,

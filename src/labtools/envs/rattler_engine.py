@@ -118,9 +118,13 @@ def solve(
                 f"no solution for {' '.join(specs)}: {_solver_reason(exc)}",
                 hint="check the spelling and versions, and the channels (labtools profile show)",
             ) from None
+        remote = any(not u.startswith("file://") for u in urls)
         raise ChannelError(
             f"cannot read channel(s) {', '.join(urls)}: {_first_line(exc)}",
-            hint="check that the channel is reachable and indexed (labtools channel index DIR)",
+            # offline or behind a proxy: the newcomer's way out (issue 19)
+            hint="offline or behind a proxy? make a local channel: labtools channel demo DIR, "
+                 "then export LABTOOLS_CHANNELS=DIR" if remote else
+                 "check that the channel is reachable and indexed (labtools channel index DIR)",
         ) from None
 
 
