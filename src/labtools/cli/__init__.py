@@ -85,7 +85,8 @@ Start here:
                                tab completion, also for zsh and fish
 
 The handbook's first-day tutorial walks through a whole first hour:
-  make serve, then http://127.0.0.1:8000/tutorials/00-first-day.html
+  labtools handbook serve (in this repository), then
+  http://127.0.0.1:8000/tutorials/00-first-day.html
 """
 
 
