@@ -83,6 +83,16 @@ def isolated_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
                 os.environ[name] = value
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Children must get Ctrl-C whatever started pytest: a shell runs a background job (`&`)
+    with SIGINT ignored, and an ignored signal stays ignored across exec, so the Ctrl-C tests'
+    commands would never see it. A handler (unlike SIG_IGN) is reset to default on exec."""
+    import signal
+
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """``@pytest.mark.requires_tool("sshd")`` skips, with the reason, when the tool is absent."""
     for item in items:
