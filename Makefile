@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.labtools-installed
 JOBS   ?= 2
 
-.PHONY: setup handbook test lint typecheck pytest bench clean-build serve schemas
+.PHONY: setup handbook handbook-env test lint typecheck pytest bench clean-build serve schemas
 
 # The dev environment: labtools editable with the dev extras (the runtime alone is
 # `pip install .`). Each step says what it does and how long it took.
@@ -25,6 +25,17 @@ setup: $(STAMP)
 handbook: $(STAMP)
 	@bash tools/system-deps.sh handbook
 	$(BIN)/labtools handbook build --out site --jobs $(JOBS)
+
+# The handbook executed in labtools-dev, the env environment.yml describes, created by the
+# real micromamba (the kits) from a local mirror of it (tools/handbook-env.sh); every page's
+# stamp names the env, the tool and its version, and the env's lock hash.
+HANDBOOK_ENV := build/handbook-env
+handbook-env: $(STAMP)
+	@bash tools/system-deps.sh handbook
+	@bash tools/handbook-env.sh $(HANDBOOK_ENV) > /dev/null
+	JUPYTER_PATH=$(CURDIR)/$(HANDBOOK_ENV)/jupyter/share/jupyter \
+	  $(BIN)/labtools handbook build --out site --jobs $(JOBS) --kernel python3=labtools-dev
+	@$(BIN)/python tools/check-handbook-env.py . labtools-dev micromamba
 
 test: $(STAMP) lint typecheck pytest
 

@@ -46,3 +46,22 @@ def test_this_env_is_the_venv_running_the_build() -> None:
         assert env.tool_version == ".".join(map(str, sys.version_info[:3]))
     assert env.facts()["env"] == Path(sys.prefix).name
     assert describe_env(sys.prefix).lock_hash == env.lock_hash  # stable
+
+
+def test_a_kernels_program_names_its_env(tmp_path: Path) -> None:
+    from labtools.handbook.execution_env import prefix_of_program, summary
+
+    conda = tmp_path / "envs" / "labtools-dev"
+    (conda / "conda-meta").mkdir(parents=True)
+    (conda / "bin").mkdir()
+    venv = tmp_path / ".venv"
+    (venv / "bin").mkdir(parents=True)
+    (venv / "pyvenv.cfg").write_text("version = 3.11.7\n")
+    assert prefix_of_program(str(conda / "bin" / "python")) == conda
+    assert prefix_of_program(str(venv / "bin" / "python")) == venv
+    assert prefix_of_program("/usr/lib/R/bin/R") is None  # not an environment
+    assert prefix_of_program("no-such-program-xyz") is None
+    line = summary([{"env": "labtools-dev", "created by": "micromamba 2.8.1", "lock": "ab"},
+                    {"env": "labtools-dev", "created by": "micromamba 2.8.1", "lock": "ab"},
+                    {}])
+    assert line == "labtools-dev (micromamba 2.8.1, lock ab)"

@@ -129,6 +129,11 @@ def build_cmd(
             f"handbook: {executed} executed, {cached} cached, {failed} failed, {site}{where} "
             f"({result.duration_s:.1f} s)", markup=False,
         )
+        from labtools.handbook.execution_env import summary
+
+        envs = summary(t.environment for t in result.tutorials)
+        if envs:
+            console().print(f"executed in: {envs}", markup=False)
 
     emit(result, as_json=as_json, render=render)
     if result.failures:

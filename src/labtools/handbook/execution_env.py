@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import functools
 import re
+import shutil
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -132,3 +133,39 @@ def _describe_venv(root: Path) -> ExecutionEnv:
 def this_env() -> ExecutionEnv:
     """The environment of the running interpreter (``make handbook``: the .venv)."""
     return describe_env(Path(sys.prefix))
+
+
+def prefix_of_program(program: str) -> Path | None:
+    """The environment a kernel's program lives in (``ENV/bin/python`` -> ``ENV``), if any.
+
+    Symlinks are not followed: a venv's ``bin/python`` points at the base interpreter.
+    """
+    found = program if "/" in program else shutil.which(program)
+    if not found:
+        return None
+    path = Path(found).absolute()
+    if path.parent.name != "bin":
+        return None
+    root = path.parent.parent
+    if (root / "conda-meta").is_dir() or (root / "pyvenv.cfg").is_file():
+        return root
+    return None
+
+
+@functools.cache
+def _described(prefix: str) -> ExecutionEnv:
+    return describe_env(prefix)
+
+
+def kernel_env(argv: Sequence[str]) -> ExecutionEnv | None:
+    """The environment of the kernel started by *argv* (read once per build process)."""
+    root = prefix_of_program(argv[0]) if argv else None
+    return _described(str(root)) if root is not None else None
+
+
+def summary(environments: Iterable[dict[str, str]]) -> str:
+    """``labtools-dev (micromamba 2.8.1, lock 3f2a...)`` for each distinct env of a build."""
+    seen = sorted({(e.get("env", ""), e.get("created by", ""), e.get("lock", ""))
+                   for e in environments if e.get("env")})
+    return "; ".join(f"{name} ({made}, lock {lock})" if made else f"{name} (lock {lock})"
+                     for name, made, lock in seen)

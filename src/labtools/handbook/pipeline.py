@@ -179,7 +179,7 @@ def plan(
             environment=common[1],
             options=common[2],
             sandbox=common[3],
-            kernel=kernel.fingerprint(),
+            kernel=kernel.fingerprint() + _environment_facts(kernel).get("lock", ""),
             inputs=common[4],
         )
         cached = None
@@ -195,6 +195,14 @@ def plan(
     if fresh != {k: v for k, v in index.items() if k in fresh}:
         write_atomic(config.cache_dir / "sources.json", json.dumps(index | fresh, indent=1))
     return planned
+
+
+def _environment_facts(kernel: KernelChoice | None) -> dict[str, str]:
+    """The stamp's facts about the env the kernel runs in: name, creating tool, lock hash."""
+    from labtools.handbook.execution_env import kernel_env
+
+    found = kernel_env(kernel.argv) if kernel is not None else None
+    return found.facts() if found is not None else {}
 
 
 def _read_index(config: HandbookConfig) -> dict[str, dict[str, str]]:
@@ -251,6 +259,7 @@ class Runner:
             kernel=kernel.name if kernel else "",
             language=language,
             failure=failure,
+            environment=_environment_facts(kernel),
         )
 
     def publish(self, item: Planned, nb: Any, stamp: Stamp) -> Outcome:

@@ -32,6 +32,8 @@ class TutorialResult:
     kernel: str
     duration_s: float
     failure: str = ""
+    #: the environment the kernel ran in: env, created by, lock (see execution_env.py)
+    environment: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,8 @@ class BuildResult:
 
 def _results(outcomes: Sequence[pipeline.Outcome]) -> tuple[TutorialResult, ...]:
     return tuple(
-        TutorialResult(o.name, o.status, o.stamp.kernel, o.stamp.duration_s, o.failure)
+        TutorialResult(o.name, o.status, o.stamp.kernel, o.stamp.duration_s, o.failure,
+                       dict(o.stamp.environment))
         for o in outcomes
     )
 
