@@ -4,6 +4,8 @@
 ``.conda``/``.tar.bz2`` files in, ``add_wheels`` converts wheels, ``add_python``
 packages the host interpreter, ``index_channel`` writes ``repodata.json`` with
 rattler's indexer, and ``serve_channel`` serves the folder over HTTP on 127.0.0.1.
+:func:`labtools.channel.mirror.mirror_environment` makes a whole channel that satisfies
+an ``environment.yml`` offline, from PyPI wheels (``labtools channel mirror``).
 """
 
 from __future__ import annotations
