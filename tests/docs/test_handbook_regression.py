@@ -49,6 +49,8 @@ NORMALIZERS: tuple[tuple[str, str, str], ...] = (
     (OUT, r"(127\.0\.0\.1|localhost):\d{2,5}", r"\1:<PORT>"),
     (OUT, r"\bport:? \d{2,5}\b", "port <PORT>"),
     (OUT, r"\bpid \d+", "pid <PID>"),
+    # files named after the server's random port (remote.py: jupyter-PORT.token)
+    (OUT, r"\b(jupyter|server)-\d{2,5}\.(token|json|log)\b", r"\1-<PORT>.\2"),
 )
 IGNORED = (
     "/metadata",
