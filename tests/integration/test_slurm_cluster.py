@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from plugins.slurm_cluster import ClusterSsh
 
@@ -23,8 +25,11 @@ def test_a_batch_job_submitted_over_ssh_runs_on_the_node(cluster_ssh: ClusterSsh
     assert job_id.isdigit()
     out = (cluster_ssh.login.home / "hello.out").read_text()
     assert out.strip() == f"node={cluster_ssh.login.cluster.node} job={job_id}"
-    queue = on_login(cluster_ssh, "squeue -h -o %i")
-    assert job_id not in queue.stdout.split()
+    # sbatch --wait returns at the end of the job; squeue may show it COMPLETING a moment
+    deadline = time.monotonic() + 30
+    while job_id in on_login(cluster_ssh, "squeue -h -o %i").stdout.split():
+        assert time.monotonic() < deadline, f"job {job_id} still in squeue"
+        time.sleep(0.2)
 
 
 def test_an_unknown_partition_is_refused_by_sbatch(cluster_ssh: ClusterSsh) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from labtools.cli._output import emit, json_option, path_arg
+from labtools.cli.jupyter_slurm import run_slurm, slurm_options, wants_slurm
 from labtools.cli.tunnel import waiting
 
 
@@ -81,11 +82,23 @@ def audit_cmd(file: str | None, as_json: bool) -> None:
               help="Seconds to wait for the server.")
 @click.option("--allow-root", is_flag=True, hidden=True,
               help="Pass --allow-root to Jupyter (sandboxes only; never on a shared box).")
+@slurm_options
 @json_option
 def remote_cmd(host: str, env: str | None, python: str | None, local_port: int,
                ssh_port: int | None, identity: str | None, jump: str | None,
-               ssh_config: str | None, timeout: float, allow_root: bool, as_json: bool) -> None:
-    """Start Jupyter on HOST (127.0.0.1, fresh token), tunnel to it; Ctrl-C stops both."""
+               ssh_config: str | None, timeout: float, allow_root: bool, as_json: bool,
+               **slurm: Any) -> None:
+    """Start Jupyter on HOST (127.0.0.1, fresh token), tunnel to it; Ctrl-C stops both.
+
+    With --slurm, HOST is a cluster's login node: Jupyter runs in a batch job on a compute
+    node, reached through HOST; Ctrl-C (or SIGTERM) cancels the job.
+    """
+    if wants_slurm(slurm):
+        del slurm["slurm"]
+        run_slurm(host, as_json=as_json, env=env, python=python, local_port=local_port,
+                  ssh_port=ssh_port, identity=identity, jump=jump, ssh_config=ssh_config,
+                  timeout=timeout, allow_root=allow_root, **slurm)
+        return
     from labtools.errors import TunnelError
     from labtools.remote import remote_jupyter
 
