@@ -4,16 +4,18 @@ nothing behind, and impossible requests fail with Slurm's own reason."""
 
 from __future__ import annotations
 
-import json
-import os
 import signal
-import sys
-import time
 from pathlib import Path
-from typing import IO
 
 import pytest
-from plugins.slurm_cluster import ClusterSsh
+from plugins.slurm_cluster import (
+    ClusterSsh,
+    eventually,
+    processes_with,
+    queue,
+    read_json,
+    slurm_cmd,
+)
 from plugins.ssh_host import jupyter_status as status
 
 from labtools import process
@@ -21,58 +23,6 @@ from labtools.slurm.probe import run_code
 
 pytestmark = [pytest.mark.integration]
 PIPE = -1
-
-
-def read_json(stream: IO[bytes]) -> dict[str, object]:
-    lines = []
-    while True:
-        line = stream.readline().decode()
-        assert line, "the command ended before printing its result"
-        lines.append(line)
-        if line.rstrip() == "}":
-            data: dict[str, object] = json.loads("".join(lines))
-            return data
-
-
-def slurm_cmd(c: ClusterSsh, *args: str) -> list[str]:
-    argv = [sys.executable, "-m", "labtools", "jupyter", "remote", c.alias, "-F", str(c.config),
-            "--slurm", *args]
-    if os.geteuid() == 0 and "--list" not in args:
-        argv.append("--allow-root")  # the test cluster runs jobs as root
-    return argv
-
-
-def on_login(c: ClusterSsh, command: str) -> str:
-    return process.run(["ssh", "-F", str(c.config), c.alias, command], timeout=60).stdout
-
-
-def queue(c: ClusterSsh) -> list[str]:
-    return on_login(c, "squeue -h -o %i").split()
-
-
-def processes_with(text: str) -> list[str]:
-    """Command lines of live processes that mention *text* (not zombies)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-            state = (entry / "stat").read_text().rpartition(")")[2].split()[0]
-        except OSError:
-            continue
-        if text in cmdline and state != "Z":
-            found.append(cmdline)
-    return found
-
-
-def eventually(check: object, seconds: float = 30.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if callable(check) and check():
-            return True
-        time.sleep(0.2)
-    return bool(callable(check) and check())
 
 
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])

@@ -6,15 +6,21 @@
 * ``slurm_login``: a loopback sshd acting as the cluster's login node (session-wide): its
   sessions see ``SLURM_CONF``, a private remote HOME and this project's Python on PATH.
 * ``cluster_ssh``: a client ssh config naming that login node ``cluster`` (host keys checked).
+
+Helpers for the tests: ``slurm_cmd`` (the CLI against ``cluster``), ``queue``, ``on_login``,
+``processes_with`` (what still runs), ``eventually``, ``read_json``.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import pytest
 
@@ -87,3 +93,55 @@ class ClusterSsh:
 def cluster_ssh(tmp_path: Path, client_key: KeyPair, slurm_login: LoginNode) -> ClusterSsh:
     config = write_client(tmp_path / "ssh-cluster", client_key, {"cluster": slurm_login.ssh})
     return ClusterSsh(config=config, alias="cluster", login=slurm_login)
+
+
+def read_json(stream: IO[bytes]) -> dict[str, object]:
+    lines = []
+    while True:
+        line = stream.readline().decode()
+        assert line, "the command ended before printing its result"
+        lines.append(line)
+        if line.rstrip() == "}":
+            data: dict[str, object] = json.loads("".join(lines))
+            return data
+
+
+def slurm_cmd(c: ClusterSsh, *args: str) -> list[str]:
+    argv = [sys.executable, "-m", "labtools", "jupyter", "remote", c.alias, "-F", str(c.config),
+            "--slurm", *args]
+    if os.geteuid() == 0 and "--list" not in args:
+        argv.append("--allow-root")  # the test cluster runs jobs as root
+    return argv
+
+
+def on_login(c: ClusterSsh, command: str) -> str:
+    return process.run(["ssh", "-F", str(c.config), c.alias, command], timeout=60).stdout
+
+
+def queue(c: ClusterSsh) -> list[str]:
+    return on_login(c, "squeue -h -o %i").split()
+
+
+def processes_with(text: str) -> list[str]:
+    """Command lines of live processes that mention *text* (not zombies)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            state = (entry / "stat").read_text().rpartition(")")[2].split()[0]
+        except OSError:
+            continue
+        if text in cmdline and state != "Z":
+            found.append(cmdline)
+    return found
+
+
+def eventually(check: Callable[[], object], seconds: float = 30.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.2)
+    return bool(check())

@@ -14,7 +14,7 @@ from labtools.cli._output import emit, path_arg
 F = TypeVar("F", bound=Callable[..., Any])
 
 SLURM_ONLY = ("partition", "time_limit", "cpus", "mem", "gpus", "account", "node_port",
-              "port_file", "wait_timeout", "attach", "list_jobs")
+              "port_file", "wait_timeout", "attach", "list_jobs", "background", "cancel")
 
 
 def slurm_options(func: F) -> F:
@@ -40,6 +40,11 @@ def slurm_options(func: F) -> F:
                      help="[--slurm] Connect to a running labtools job instead of submitting."),
         click.option("--list", "list_jobs", is_flag=True,
                      help="[--slurm] List your labtools Jupyter jobs on the cluster."),
+        click.option("--background", is_flag=True,
+                     help="[--slurm] Leave job and tunnel running and return; stop them "
+                          "with --cancel JOBID."),
+        click.option("--cancel", metavar="JOBID",
+                     help="[--slurm] Cancel a labtools job and close its background tunnel."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -56,8 +61,8 @@ def wants_slurm(values: dict[str, Any]) -> bool:
         if source is not None and source.name not in ("DEFAULT", "DEFAULT_MAP"):
             from labtools.errors import UsageError
 
-            flag = "--" + ("time" if name == "time_limit" else "list" if name == "list_jobs"
-                           else name.replace("_", "-"))
+            flag = "--" + {"time_limit": "time", "list_jobs": "list"}.get(
+                name, name.replace("_", "-"))
             raise UsageError(f"{flag} needs --slurm", hint=f"add --slurm: jupyter remote HOST "
                              f"--slurm {flag} ...")
     return False
@@ -81,15 +86,32 @@ def _render_server(s: Any, url_with_token: str) -> None:
                "closes the tunnel")
 
 
-def _render_jobs(found: list[Any]) -> None:
+def _render_jobs(found: list[dict[str, Any]]) -> None:
     if not found:
         click.echo("no labtools Jupyter jobs")
         return
     click.echo(f"{'JOBID':>8}  {'STATE':<10} {'NODE':<12} {'PARTITION':<12} {'TIME LIMIT':<11} "
-               "REASON")
+               "REASON / URL")
     for j in found:
-        click.echo(f"{j.job_id:>8}  {j.state:<10} {j.nodes or '-':<12} {j.partition:<12} "
-                   f"{j.time_limit or '-':<11} {j.reason}")
+        click.echo(f"{j['job_id']:>8}  {j['state']:<10} {j['nodes'] or '-':<12} "
+                   f"{j['partition']:<12} {j['time_limit'] or '-':<11} "
+                   f"{j['url'] or j['reason']}")
+
+
+def _render_background(s: Any, url_with_token: str) -> None:
+    click.echo(f"Jupyter in Slurm job {s.job_id} on node {s.node} ({s.address}:{s.port}), "
+               f"partition {s.partition}")
+    click.echo(f"open: {url_with_token}")
+    click.echo(f"job and tunnel {s.tunnel_id} keep running; stop both: labtools jupyter remote "
+               f"{s.host} --slurm --cancel {s.job_id}")
+
+
+def _job_id(option: str, value: str) -> str:
+    if not str(value).isdigit():
+        from labtools.errors import UsageError
+
+        raise UsageError(f"bad {option} {value!r}", hint=f"pass a job id, e.g. {option} 1234")
+    return str(value)
 
 
 def run_slurm(host: str, *, as_json: bool, env: str | None, python: str | None,
@@ -99,35 +121,49 @@ def run_slurm(host: str, *, as_json: bool, env: str | None, python: str | None,
     """``jupyter remote HOST --slurm ...``: submit (or attach), serve until Ctrl-C, cancel."""
     from labtools.errors import SlurmError, UsageError
     from labtools.slurm.request import JobRequest
+    from labtools.slurm.session import signals_as_interrupt, slurm_jupyter
+    from labtools.sshconfig import SshTarget
+    from labtools.tunnel import with_home_config
 
     key = path_arg(identity) if identity else None
     config = path_arg(ssh_config) if ssh_config else None
+    target = with_home_config(SshTarget(host, port=ssh_port, identity=key, jump=jump,
+                                        config=config))
+    spinner, say = _progress()
     if slurm["list_jobs"]:
-        from labtools.slurm.jobs import list_jobs
-        from labtools.slurm.login import LoginNode
-        from labtools.sshconfig import SshTarget
-        from labtools.tunnel import with_home_config
+        _list(target, as_json)
+        return
+    if slurm["cancel"] is not None:
+        from labtools.slurm.background import cancel_job
 
-        target = with_home_config(SshTarget(host, port=ssh_port, identity=key, jump=jump,
-                                            config=config))
-        with LoginNode(target) as login:
-            found = list_jobs(login)
-        emit(found, as_json=as_json, render=_render_jobs)
+        job_id = _job_id("--cancel", slurm["cancel"])
+        with signals_as_interrupt(), spinner:
+            done = cancel_job(target, job_id, progress=say)
+        emit(done, as_json=as_json, render=lambda d: click.echo(
+            f"cancelled job {d.job_id} on {d.host}"
+            + ("; closed its tunnel" if d.tunnel_closed else "")))
         return
     request = JobRequest(partition=slurm["partition"], time=slurm["time_limit"],
                          cpus=slurm["cpus"], mem=slurm["mem"], gpus=slurm["gpus"],
                          account=slurm["account"], env=env, python=python,
                          node_port=slurm["node_port"], port_file=slurm["port_file"],
                          allow_root=allow_root)
-    attach = slurm["attach"]
-    if attach is not None and not str(attach).isdigit():
-        raise UsageError(f"bad --attach {attach!r}", hint="pass a job id, e.g. --attach 1234")
+    attach = None if slurm["attach"] is None else _job_id("--attach", slurm["attach"])
     source = click.get_current_context().get_parameter_source("timeout")
     if source is None or source.name == "DEFAULT":
         timeout = max(timeout, 120.0)  # a cold environment on a shared filesystem is slow
-    from labtools.slurm.session import signals_as_interrupt, slurm_jupyter
+    if slurm["background"]:
+        if attach is not None:
+            raise UsageError("--background starts a new job; --attach connects to one",
+                             hint="pass one of them")
+        from labtools.slurm.background import start_background
 
-    spinner, say = _progress()
+        with signals_as_interrupt(), spinner:
+            server, url = start_background(target, request, local_port=local_port,
+                                           wait_timeout=slurm["wait_timeout"],
+                                           timeout=timeout, progress=say)
+        emit(server, as_json=as_json, render=lambda s: _render_background(s, url))
+        return
     serving = False
     with signals_as_interrupt():
         try:
@@ -149,3 +185,15 @@ def run_slurm(host: str, *, as_json: bool, env: str | None, python: str | None,
             if not serving:
                 raise
             click.echo("cancelled the job and closed the tunnel", err=True)
+
+
+def _list(target: Any, as_json: bool) -> None:
+    from labtools.cli._output import to_jsonable
+    from labtools.slurm.background import local_url
+    from labtools.slurm.jobs import list_jobs
+    from labtools.slurm.login import LoginNode
+
+    with LoginNode(target) as login:
+        found = [to_jsonable(j) | {"url": local_url(target.host, j.job_id)}
+                 for j in list_jobs(login)]
+    emit(found, as_json=as_json, render=_render_jobs)

@@ -194,8 +194,8 @@ def job_state(login: LoginNode, job_id: str) -> JobInfo | None:
     return _job(out, job_id)
 
 
-def attach(login: LoginNode, job_id: str) -> tuple[str, str, JobInfo]:
-    """(session, token, job) of a running labtools job of this user."""
+def identify(login: LoginNode, job_id: str) -> tuple[str, JobInfo]:
+    """(session, job) of one of this user's labtools jobs, ended or not."""
     out = sections(login.run(show_job_script(job_id)))
     job = _job(out, job_id)
     if job is None:
@@ -206,7 +206,14 @@ def attach(login: LoginNode, job_id: str) -> tuple[str, str, JobInfo]:
     if session is None or (user and job.user and job.user != user):
         raise SlurmError(f"job {job_id} is not one of your labtools Jupyter jobs "
                          f"(name {job.name!r}, user {job.user})",
-                         hint="see `labtools jupyter remote HOST --slurm --list`")
+                         hint="see `labtools jupyter remote HOST --slurm --list`; other jobs "
+                              "are scancel's business")
+    return session, job
+
+
+def attach(login: LoginNode, job_id: str) -> tuple[str, str, JobInfo]:
+    """(session, token, job) of a running labtools job of this user."""
+    session, job = identify(login, job_id)
     if not job.active:
         raise SlurmError(f"job {job_id} {job.ended_phrase()}", hint="start a new one")
     files = sections(login.run(read_session_script(session)))

@@ -61,6 +61,7 @@ class SlurmJupyter:
     partition: str
     session: str
     timings: Timings | None = None
+    tunnel_id: str | None = None  # a background tunnel (`labtools tunnel list`)
 
 
 def _status(port: int, token: str | None) -> int:
@@ -75,8 +76,13 @@ def _status(port: int, token: str | None) -> int:
         conn.close()
 
 
-def _token_file(job_id: str, token: str) -> Path:
-    path = runtime_dir() / f"slurm-{job_id}.token"
+def token_path(job_id: str) -> Path:
+    return runtime_dir() / f"slurm-{job_id}.token"
+
+
+def token_file_for(job_id: str, token: str) -> Path:
+    """Write the token to a 0600 file of this user's runtime folder."""
+    path = token_path(job_id)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(token + "\n")
@@ -125,6 +131,92 @@ class LiveSlurmJupyter:
             time.sleep(0.2)
 
 
+@dataclass
+class Started:
+    """A job whose Jupyter answers on its node (what :func:`ready_job` yields)."""
+
+    login: LoginNode
+    job_id: str
+    session: str
+    token: str
+    ready: jobs.Ready
+    t0: float
+    t_connected: float
+    t_submitted: float
+    keep: bool = False  # set to leave the job running on exit (background mode)
+
+    def forward(self, local_port: int = 0) -> Forward:
+        rep = self.ready.report
+        remote = f"[{rep.address}]" if ":" in rep.address else rep.address
+        return Forward(local_port, remote, rep.port)
+
+    def check(self, local_port: int) -> None:
+        code = _status(local_port, self.token)
+        if code != 200:
+            raise SlurmError(f"Jupyter in job {self.job_id} answered {code} to labtools's token "
+                             "through the tunnel", hint="another server may hold that port")
+
+    def server(self, host: str, local_port: int, token_file: Path, *, timed: bool,
+               tunnel_id: str | None = None) -> SlurmJupyter:
+        t_ready = time.monotonic()
+        ready, rep = self.ready, self.ready.report
+        timings = Timings(
+            connect_s=self.t_connected - self.t0, sbatch_s=self.t_submitted - self.t_connected,
+            scheduling_s=ready.running_at - self.t_submitted,
+            server_start_s=ready.ready_at - ready.running_at,
+            tunnel_s=t_ready - ready.ready_at, total_s=t_ready - self.t0)
+        return SlurmJupyter(host=host, job_id=self.job_id, node=rep.node or ready.job.nodes,
+                            address=rep.address, port=rep.port,
+                            url=f"http://127.0.0.1:{local_port}/", token_file=token_file,
+                            partition=ready.job.partition, session=self.session,
+                            timings=timings if timed else None, tunnel_id=tunnel_id)
+
+
+@contextlib.contextmanager
+def ready_job(target: SshTarget, request: JobRequest, *, attach: str | None,
+              wait_timeout: float, timeout: float, progress: Progress) -> Iterator[Started]:
+    """Connect, submit (or attach), wait until Jupyter answers on the node; on exit cancel
+    the job (keeping its log after a failure) unless the caller set ``keep``."""
+    say = progress
+    t0 = time.monotonic()
+    with LoginNode(target) as login:
+        t_connected = time.monotonic()
+        job_id: str | None = None
+        session = ""
+        submitted = False  # from the moment sbatch may have run
+        failed = False
+        started: Started | None = None
+        try:
+            if attach is not None:
+                session, token, _job = jobs.attach(login, attach)
+                job_id = attach
+            else:
+                session = secrets.token_hex(8)
+                token = register_secret(secrets.token_hex(24))
+                submitted = True
+                try:
+                    job_id = jobs.submit(login, request, session=session, token=token,
+                                         startup_timeout=timeout)
+                except SlurmError:
+                    submitted = False  # refused: nothing was queued, the folder is gone
+                    raise
+                say(f"submitted job {job_id} on {target.host}")
+            t_submitted = time.monotonic()
+            submitted = True
+            ready = jobs.wait_ready(login, job_id, session, wait_timeout=wait_timeout,
+                                    timeout=timeout, progress=say)
+            started = Started(login=login, job_id=job_id, session=session, token=token,
+                              ready=ready, t0=t0, t_connected=t_connected,
+                              t_submitted=t_submitted)
+            yield started
+        except LabtoolsError:
+            failed = True
+            raise
+        finally:
+            if submitted and not (started is not None and started.keep):
+                _cleanup(login, job_id, session, failed=failed, say=say)
+
+
 @contextlib.contextmanager
 def slurm_jupyter(
     host: str,
@@ -143,69 +235,25 @@ def slurm_jupyter(
 ) -> Iterator[LiveSlurmJupyter]:
     """Run Jupyter in a Slurm job on *host*'s cluster (or *attach* to one), tunnel to it,
     cancel the job on exit."""
-    req = request or JobRequest()
-    say = progress or (lambda _m: None)
     target = with_home_config(SshTarget(host, port=port, user=user, identity=identity,
                                         jump=jump, config=ssh_config))
-    t0 = time.monotonic()
-    with LoginNode(target) as login:
-        t_connected = time.monotonic()
-        job_id: str | None = None
-        session = ""
-        submitted = False  # from the moment sbatch may have run
-        failed = False
+    with ready_job(target, request or JobRequest(), attach=attach, wait_timeout=wait_timeout,
+                   timeout=timeout, progress=progress or _quiet) as job, \
+            open_tunnel(host, forwards=[job.forward(local_port)], port=port, user=user,
+                        identity=identity, jump=jump, ssh_config=target.config,
+                        wait_http="/api", timeout=timeout) as tun:
+        local = tun.forwards[0].local_port
+        job.check(local)
+        token_file = token_file_for(job.job_id, job.token)
         try:
-            if attach is not None:
-                session, token, _job = jobs.attach(login, attach)
-                job_id = attach
-            else:
-                session = secrets.token_hex(8)
-                token = register_secret(secrets.token_hex(24))
-                submitted = True
-                try:
-                    job_id = jobs.submit(login, req, session=session, token=token,
-                                         startup_timeout=timeout)
-                except SlurmError:
-                    submitted = False  # refused: nothing was queued, the folder is gone
-                    raise
-                say(f"submitted job {job_id} on {host}")
-            t_submitted = time.monotonic()
-            submitted = True
-            ready = jobs.wait_ready(login, job_id, session, wait_timeout=wait_timeout,
-                                    timeout=timeout, progress=say)
-            rep = ready.report
-            remote = f"[{rep.address}]" if ":" in rep.address else rep.address
-            with open_tunnel(host, forwards=[Forward(local_port, remote, rep.port)], port=port,
-                             user=user, identity=identity, jump=jump, ssh_config=target.config,
-                             wait_http="/api", timeout=timeout) as tun:
-                local = tun.forwards[0].local_port
-                code = _status(local, token)
-                if code != 200:
-                    raise SlurmError(f"Jupyter in job {job_id} answered {code} to labtools's "
-                                     "token through the tunnel",
-                                     hint="another server may hold that port on the node")
-                t_ready = time.monotonic()
-                token_file = _token_file(job_id, token)
-                timings = Timings(
-                    connect_s=t_connected - t0, sbatch_s=t_submitted - t_connected,
-                    scheduling_s=ready.running_at - t_submitted,
-                    server_start_s=ready.ready_at - ready.running_at,
-                    tunnel_s=t_ready - ready.ready_at, total_s=t_ready - t0)
-                server = SlurmJupyter(host=host, job_id=job_id, node=rep.node or ready.job.nodes,
-                                      address=rep.address, port=rep.port,
-                                      url=f"http://127.0.0.1:{local}/", token_file=token_file,
-                                      partition=ready.job.partition, session=session,
-                                      timings=timings if attach is None else None)
-                try:
-                    yield LiveSlurmJupyter(server, token, tun, login)
-                finally:
-                    token_file.unlink(missing_ok=True)
-        except LabtoolsError:
-            failed = True
-            raise
+            server = job.server(host, local, token_file, timed=attach is None)
+            yield LiveSlurmJupyter(server, job.token, tun, job.login)
         finally:
-            if submitted:
-                _cleanup(login, job_id, session, failed=failed, say=say)
+            token_file.unlink(missing_ok=True)
+
+
+def _quiet(_message: str) -> None:
+    pass
 
 
 def _cleanup(login: LoginNode, job_id: str | None, session: str, *, failed: bool,
