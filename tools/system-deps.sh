@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Install the system packages a make target needs, when missing (Debian/Ubuntu, apt-get).
-#   tools/system-deps.sh handbook   -> the OpenSSH client (tunnels); sshd is optional there
-#   tools/system-deps.sh test       -> OpenSSH client + server, Debian chromium (browser tests),
-#                                      a single-node Slurm (munge, slurmctld, slurmd, slurm-client),
+#   tools/system-deps.sh handbook   -> the OpenSSH client (tunnels); sshd is optional there,
+#                                      except as the login node of a single-node Slurm (munge,
+#                                      slurmctld, slurmd, slurm-client), for tutorial 08
+#   tools/system-deps.sh test       -> all of that, Debian chromium (browser tests),
 #                                      R with IRkernel (a second notebook kernel, beside bash_kernel)
 # Without root or apt-get it only reports what is missing: the tests that need a part
 # skip with a stated reason, and the handbook falls back to an in-process SSH server.
@@ -12,13 +13,15 @@ command -v ssh >/dev/null 2>&1 || need+=(openssh-client)
 if [ "${1:-test}" = "test" ]; then
   command -v sshd >/dev/null 2>&1 || [ -x /usr/sbin/sshd ] || need+=(openssh-server)
   command -v chromium >/dev/null 2>&1 || need+=(chromium)
-  # the Slurm test cluster (issue 20): daemons live in /usr/sbin
-  for pair in munged:munge slurmctld:slurmctld slurmd:slurmd sbatch:slurm-client; do
-    command -v "${pair%%:*}" >/dev/null 2>&1 || [ -x "/usr/sbin/${pair%%:*}" ] \
-      || need+=("${pair#*:}")
-  done
   [ -d /usr/lib/R/site-library/IRkernel ] || need+=(r-cran-irkernel)
 fi
+# the Slurm test cluster (issue 20: its tests and tutorial 08) and its login node's sshd
+# (OpenSSH: labtools multiplexes one ssh connection, which the embedded server cannot serve)
+for pair in munged:munge slurmctld:slurmctld slurmd:slurmd sbatch:slurm-client sshd:openssh-server
+do
+  command -v "${pair%%:*}" >/dev/null 2>&1 || [ -x "/usr/sbin/${pair%%:*}" ] \
+    || [[ " ${need[*]} " == *" ${pair#*:} "* ]] || need+=("${pair#*:}")
+done
 # Debian's IRkernel also registers itself system-wide; every sandbox would list it then.
 # Tests use its kernelspec from R's library instead (tests/integration/test_handbook_build.py).
 drop_ir_spec() { [ ! -f /usr/share/jupyter/kernels/ir/kernel.json ] || ${SUDO:-} rm -rf /usr/share/jupyter/kernels/ir; }

@@ -61,6 +61,7 @@ def test_background_then_list_then_cancel(cluster_ssh: ClusterSsh) -> None:
     assert isinstance(listed, list)
     (mine,) = [j for j in listed if j["job_id"] == job_id]
     assert mine["state"] == "RUNNING" and mine["url"] == url
+    assert mine["token_file"] == str(token_file)
     assert mine["nodes"] == c.login.cluster.node
     done = labtools_json(c, "--cancel", job_id)
     assert isinstance(done, dict) and done["tunnel_closed"] is True

@@ -25,7 +25,8 @@ def test_node_hardware_refuses_garbage() -> None:
 
 
 def test_slurm_conf_is_loopback_cgroup_free_and_uses_the_private_munge(tmp_path: Path) -> None:
-    conf = slurm_conf(root=tmp_path, node="vm", hardware=node_hardware(SLURMD_C),
+    conf = slurm_conf(root=tmp_path, host="vm", node="node01",
+                      hardware=node_hardware(SLURMD_C),
                       ctld_port=40001, slurmd_port=40002,
                       munge_socket=tmp_path / "munge.sock", memory_mb=1024)
     lines = conf.splitlines()
@@ -33,6 +34,7 @@ def test_slurm_conf_is_loopback_cgroup_free_and_uses_the_private_munge(tmp_path:
     assert "ProctrackType=proctrack/linuxproc" in lines and "TaskPlugin=task/none" in lines
     assert "SlurmctldPort=40001" in lines and "SlurmdPort=40002" in lines
     assert f"AuthInfo=socket={tmp_path / 'munge.sock'}" in lines
-    node = next(line for line in lines if line.startswith("NodeName="))
-    assert "NodeAddr=127.0.0.1" in node and "CPUs=2" in node and "RealMemory=1024" in node
+    node = next(line for line in lines if line.startswith("NodeName=node01 "))
+    assert "NodeHostname=vm NodeAddr=127.0.0.1" in node
+    assert "CPUs=2" in node and "RealMemory=1024" in node
     assert all(str(tmp_path) in line for line in lines if "Dir=" in line or "Location=" in line)

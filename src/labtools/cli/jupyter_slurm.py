@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from contextlib import AbstractContextManager, ExitStack, nullcontext
@@ -106,6 +107,12 @@ def _render_background(s: Any, url_with_token: str) -> None:
                f"{s.host} --slurm --cancel {s.job_id}")
 
 
+def _sandbox_root() -> bool:
+    """The handbook sandbox runs as root and says so; nowhere else may a job run as root."""
+    env = os.environ
+    return env.get("LABTOOLS_SANDBOX") == "1" and env.get("LABTOOLS_SANDBOX_ALLOW_ROOT") == "1"
+
+
 def _job_id(option: str, value: str) -> str:
     if not str(value).isdigit():
         from labtools.errors import UsageError
@@ -147,7 +154,7 @@ def run_slurm(host: str, *, as_json: bool, env: str | None, python: str | None,
                          cpus=slurm["cpus"], mem=slurm["mem"], gpus=slurm["gpus"],
                          account=slurm["account"], env=env, python=python,
                          node_port=slurm["node_port"], port_file=slurm["port_file"],
-                         allow_root=allow_root)
+                         allow_root=allow_root or _sandbox_root())
     attach = None if slurm["attach"] is None else _job_id("--attach", slurm["attach"])
     source = click.get_current_context().get_parameter_source("timeout")
     if source is None or source.name == "DEFAULT":
@@ -189,11 +196,11 @@ def run_slurm(host: str, *, as_json: bool, env: str | None, python: str | None,
 
 def _list(target: Any, as_json: bool) -> None:
     from labtools.cli._output import to_jsonable
-    from labtools.slurm.background import local_url
+    from labtools.slurm.background import local_session
     from labtools.slurm.jobs import list_jobs
     from labtools.slurm.login import LoginNode
 
     with LoginNode(target) as login:
-        found = [to_jsonable(j) | {"url": local_url(target.host, j.job_id)}
+        found = [to_jsonable(j) | local_session(target.host, j.job_id)
                  for j in list_jobs(login)]
     emit(found, as_json=as_json, render=_render_jobs)

@@ -52,13 +52,12 @@ def read_record(host: str, job_id: str) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def local_url(host: str, job_id: str) -> str | None:
-    """This machine's URL of a background session whose tunnel still runs."""
+def local_session(host: str, job_id: str) -> dict[str, str | None]:
+    """This machine's URL and token file of a background session whose tunnel still runs."""
     record = read_record(host, job_id)
-    if record is None:
-        return None
-    alive = {t.id for t in list_tunnels()}
-    return str(record["url"]) if record.get("tunnel_id") in alive else None
+    if record is None or record.get("tunnel_id") not in {t.id for t in list_tunnels()}:
+        return {"url": None, "token_file": None}
+    return {"url": str(record["url"]), "token_file": str(record.get("token_file"))}
 
 
 def start_background(target: SshTarget, request: JobRequest, *, local_port: int = 0,

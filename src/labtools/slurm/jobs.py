@@ -91,7 +91,7 @@ def submit(login: LoginNode, req: JobRequest, *, session: str, token: str,
 
 def _searched(detail: str) -> str:
     dirs = [d for d in detail.split() if d]
-    return f"; looked in {', '.join(dirs[:6])}" + (" ..." if len(dirs) > 6 else "") if dirs else ""
+    return f"; looked in {', '.join(dirs[:4])}" + (", ..." if len(dirs) > 4 else "") if dirs else ""
 
 
 def _job(out: dict[str, Any], job_id: str) -> JobInfo | None:

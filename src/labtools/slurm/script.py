@@ -115,7 +115,7 @@ def _interpreter_lines(req: JobRequest) -> str:
     dirs = " ".join(ENV_DIRS)
     return f"""prefix=''; searched=''
 for d in {dirs}; do
-  searched="$searched $d"
+  searched="$searched ${{d/#$HOME/\\~}}"
   if [ -d "$d/"{env}"/conda-meta" ] || [ -x "$d/"{env}"/bin/python" ]; then
     prefix="$d/"{env}; break
   fi

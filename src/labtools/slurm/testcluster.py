@@ -2,7 +2,7 @@
 
 Debian's packages (``munge``, ``slurmctld``, ``slurmd``, ``slurm-client``) started as plain
 background processes: no systemd, no cgroups (``proctrack/linuxproc``, ``task/none``), one
-node named after this host with ``NodeAddr=127.0.0.1``, ``SlurmUser=root``, a private munge
+node ``node01`` on this host with ``NodeAddr=127.0.0.1``, ``SlurmUser=root``, a private munge
 key and socket, its own state and spool folders and free ports. Clients reach it through
 ``SLURM_CONF`` (:meth:`ClusterInfo.environ`). Stopping cancels every job, waits for its
 processes, then stops the daemons: nothing is left running.
@@ -13,8 +13,10 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import shutil
 import signal
 import socket
+import tempfile
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -34,6 +36,7 @@ CLIENTS = ("sbatch", "squeue", "scontrol", "scancel", "sinfo")
 PACKAGES = "munge slurmctld slurmd slurm-client"
 START_TIMEOUT = 60.0
 PARTITION = "debug"
+NODE = "node01"  # a stable name whatever this host is called (outputs stay comparable)
 
 
 @dataclass(frozen=True)
@@ -79,14 +82,15 @@ def node_hardware(slurmd_c: str) -> dict[str, int]:
     return {k: int(found[k]) for k in keys}
 
 
-def slurm_conf(*, root: Path, node: str, hardware: Mapping[str, int], ctld_port: int,
-               slurmd_port: int, munge_socket: Path, memory_mb: int,
-               partition: str = PARTITION) -> str:
-    """A minimal ``slurm.conf`` for one node on 127.0.0.1 (pure)."""
+def slurm_conf(*, root: Path, host: str, node: str, hardware: Mapping[str, int],
+               ctld_port: int, slurmd_port: int, munge_socket: Path, memory_mb: int,
+               spool: Path | None = None, partition: str = PARTITION) -> str:
+    """A minimal ``slurm.conf`` for one node on 127.0.0.1 (pure); *host* is this machine,
+    *spool* slurmd's folder (it holds sockets: keep its path short)."""
     hw = hardware
     lines = [
         "ClusterName=labtools-test",
-        f"SlurmctldHost={node}(127.0.0.1)",
+        f"SlurmctldHost={host}(127.0.0.1)",
         "SlurmUser=root",
         "SlurmdUser=root",
         f"SlurmctldPort={ctld_port}",
@@ -95,7 +99,7 @@ def slurm_conf(*, root: Path, node: str, hardware: Mapping[str, int], ctld_port:
         "CredType=cred/munge",
         f"AuthInfo=socket={munge_socket}",
         f"StateSaveLocation={root / 'state'}",
-        f"SlurmdSpoolDir={root / 'spool'}",
+        f"SlurmdSpoolDir={spool or root / 'spool'}",
         f"SlurmctldPidFile={root / 'run' / 'slurmctld.pid'}",
         f"SlurmdPidFile={root / 'run' / 'slurmd.pid'}",
         f"SlurmctldLogFile={root / 'log' / 'slurmctld.log'}",
@@ -118,7 +122,8 @@ def slurm_conf(*, root: Path, node: str, hardware: Mapping[str, int], ctld_port:
         "KillWait=2",
         "SlurmctldDebug=info",
         "SlurmdDebug=info",
-        f"NodeName={node} NodeAddr=127.0.0.1 CPUs={hw['CPUs']} Boards={hw['Boards']} "
+        f"NodeName={node} NodeHostname={host} NodeAddr=127.0.0.1 CPUs={hw['CPUs']} "
+        f"Boards={hw['Boards']} "
         f"SocketsPerBoard={hw['SocketsPerBoard']} CoresPerSocket={hw['CoresPerSocket']} "
         f"ThreadsPerCore={hw['ThreadsPerCore']} RealMemory={memory_mb} State=UNKNOWN",
         f"PartitionName={partition} Nodes=ALL Default=YES MaxTime=INFINITE State=UP",
@@ -129,11 +134,14 @@ def slurm_conf(*, root: Path, node: str, hardware: Mapping[str, int], ctld_port:
 class LocalSlurmCluster:
     """A context manager running munged, slurmctld and slurmd under *root*."""
 
-    def __init__(self, root: Path, *, partition: str = PARTITION, memory_mb: int = 2048) -> None:
+    def __init__(self, root: Path, *, partition: str = PARTITION, node: str = NODE,
+                 memory_mb: int = 2048) -> None:
         self.root = root.absolute()
         self.partition = partition
+        self.node = node
         self.memory_mb = memory_mb
         self._procs: list[tuple[str, subprocess.Popen[bytes]]] = []
+        self._short: Path | None = None
         self.info: ClusterInfo | None = None
 
     def __enter__(self) -> ClusterInfo:
@@ -152,12 +160,17 @@ class LocalSlurmCluster:
         reason = unavailable_reason()
         if reason is not None:
             raise SlurmError(reason)
-        for sub in ("munge", "state", "spool", "run", "log"):
+        shutil.rmtree(self.root / "state", ignore_errors=True)  # fresh: no jobs, ids from 1
+        for sub in ("munge", "state", "run", "log"):
             (self.root / sub).mkdir(parents=True, exist_ok=True)
+        # sockets (munge's, slurmstepd's) need a short path: Unix sockets max ~107 bytes
+        self._short = Path(tempfile.mkdtemp(prefix="lt-slurm-"))
+        self._short.chmod(0o755)
+        (self._short / "spool").mkdir()
         (self.root / "munge").chmod(0o700)
         (self.root / "plugstack.conf").write_text("", encoding="utf-8")
         socket_path = self._start_munge()
-        node = socket.gethostname().split(".")[0]
+        host, node = socket.gethostname().split(".")[0], self.node
         hardware = node_hardware(process.run([process.require("slurmd"), "-C"],
                                              timeout=60).stdout)
         memory = min(self.memory_mb, hardware["RealMemory"])
@@ -165,9 +178,10 @@ class LocalSlurmCluster:
         env = {**os.environ, "SLURM_CONF": str(conf)}
         last = ""
         for _attempt in range(3):
-            conf.write_text(slurm_conf(root=self.root, node=node, hardware=hardware,
+            conf.write_text(slurm_conf(root=self.root, host=host, node=node, hardware=hardware,
                                        ctld_port=free_port(), slurmd_port=free_port(),
                                        munge_socket=socket_path, memory_mb=memory,
+                                       spool=self._short / "spool",
                                        partition=self.partition), encoding="utf-8")
             self._spawn("slurmctld", ["slurmctld", "-D", "-i", "-f", str(conf)], env)
             self._spawn("slurmd", ["slurmd", "-D", "-f", str(conf), "-N", node], env)
@@ -197,10 +211,8 @@ class LocalSlurmCluster:
             fd = os.open(key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o400)
             with os.fdopen(fd, "wb") as fh:
                 fh.write(os.urandom(1024))
-        sock_dir = self.root / "run" / "munge"
-        sock_dir.mkdir(parents=True, exist_ok=True)
-        sock_dir.chmod(0o755)
-        sock = sock_dir / "munge.socket"
+        assert self._short is not None
+        sock = self._short / "munge.socket"
         self._spawn("munged", ["munged", "--foreground", "--force", f"--socket={sock}",
                                f"--key-file={key}", f"--log-file={munge / 'munged.log'}",
                                f"--pid-file={munge / 'munged.pid'}",
@@ -245,6 +257,9 @@ class LocalSlurmCluster:
             self._cancel_all(self.info)
         self._stop_daemons(("slurmd", "slurmctld", "munged"))
         self._kill_leftovers()
+        if self._short is not None:
+            shutil.rmtree(self._short, ignore_errors=True)
+            self._short = None
         self.info = None
 
     def _cancel_all(self, info: ClusterInfo) -> None:
