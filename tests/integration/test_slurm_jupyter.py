@@ -8,6 +8,7 @@ import signal
 from pathlib import Path
 
 import pytest
+from plugins.json_contract import problems_with
 from plugins.slurm_cluster import (
     ClusterSsh,
     eventually,
@@ -35,6 +36,7 @@ def test_job_runs_jupyter_reached_through_the_tunnel_and_stop_leaves_nothing(
     try:
         assert proc.stdout is not None
         server = read_json(proc.stdout)
+        assert problems_with("jupyter remote", server) == []  # the JSON contract
         job_id, session = str(server["job_id"]), str(server["session"])
         assert server["node"] == c.login.cluster.node
         assert server["address"] == "127.0.0.1"  # NodeAddr of the test cluster's node

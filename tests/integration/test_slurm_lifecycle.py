@@ -11,6 +11,7 @@ import socket
 from pathlib import Path
 
 import pytest
+from plugins.json_contract import problems_with
 from plugins.slurm_cluster import (
     ClusterSsh,
     eventually,
@@ -36,7 +37,9 @@ def python(c: ClusterSsh) -> str:
 def labtools_json(c: ClusterSsh, *args: str) -> object:
     done = process.run(slurm_cmd(c, *args, "--json"), timeout=240, check=False)
     assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
+    document = json.loads(done.stdout)
+    assert problems_with("jupyter remote", document) == []  # the JSON contract
+    return document
 
 
 def fails(c: ClusterSsh, *args: str) -> str:

@@ -87,16 +87,15 @@ def _render_server(s: Any, url_with_token: str) -> None:
                "closes the tunnel")
 
 
-def _render_jobs(found: list[dict[str, Any]]) -> None:
+def _render_jobs(found: list[Any]) -> None:
     if not found:
         click.echo("no labtools Jupyter jobs")
         return
     click.echo(f"{'JOBID':>8}  {'STATE':<10} {'NODE':<12} {'PARTITION':<12} {'TIME LIMIT':<11} "
                "REASON / URL")
     for j in found:
-        click.echo(f"{j['job_id']:>8}  {j['state']:<10} {j['nodes'] or '-':<12} "
-                   f"{j['partition']:<12} {j['time_limit'] or '-':<11} "
-                   f"{j['url'] or j['reason']}")
+        click.echo(f"{j.job_id:>8}  {j.state:<10} {j.nodes or '-':<12} {j.partition:<12} "
+                   f"{j.time_limit or '-':<11} {j.url or j.reason}")
 
 
 def _render_background(s: Any, url_with_token: str) -> None:
@@ -195,12 +194,10 @@ def run_slurm(host: str, *, as_json: bool, env: str | None, python: str | None,
 
 
 def _list(target: Any, as_json: bool) -> None:
-    from labtools.cli._output import to_jsonable
-    from labtools.slurm.background import local_session
+    from labtools.slurm.background import listed
     from labtools.slurm.jobs import list_jobs
     from labtools.slurm.login import LoginNode
 
     with LoginNode(target) as login:
-        found = [to_jsonable(j) | local_session(target.host, j.job_id)
-                 for j in list_jobs(login)]
+        found = listed(target.host, list_jobs(login))
     emit(found, as_json=as_json, render=_render_jobs)

@@ -103,7 +103,7 @@ RESULTS: dict[str, Any] = {
     "handbook serve": HandbookServing,
     "jupyter audit": "labtools.jupyter:audit_config",
     "jupyter config": "labtools.jupyter:write_server_config",
-    "jupyter remote": "labtools.remote:RemoteJupyter",
+    "jupyter remote": "labtools.slurm.results:RemoteResult",  # --slurm: job, list, cancel
     "kernel check": "kernel-check",
     "kernel list": "labtools.kernels.registry:list_kernels",
     "kernel register": "labtools.kernels.register:register_kernel",

@@ -9,6 +9,7 @@ token file together, so ``cancel_job`` can scancel the job and close the rest.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import re
 from dataclasses import dataclass
@@ -21,8 +22,18 @@ from labtools.slurm.jobs import Progress
 from labtools.slurm.login import LoginNode
 from labtools.slurm.request import JobRequest
 from labtools.slurm.session import SlurmJupyter, ready_job, token_file_for, token_path
+from labtools.slurm.state import JobInfo
 from labtools.sshconfig import SshTarget
 from labtools.tunnel import close_tunnels, list_tunnels, start_tunnel, state_dir
+
+
+@dataclass(frozen=True)
+class ListedJob(JobInfo):
+    """A labtools job as ``--list`` shows it; url and token_file for this machine's
+    background sessions whose tunnel still runs."""
+
+    url: str | None = None
+    token_file: str | None = None
 
 
 @dataclass(frozen=True)
@@ -52,12 +63,18 @@ def read_record(host: str, job_id: str) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def local_session(host: str, job_id: str) -> dict[str, str | None]:
-    """This machine's URL and token file of a background session whose tunnel still runs."""
-    record = read_record(host, job_id)
-    if record is None or record.get("tunnel_id") not in {t.id for t in list_tunnels()}:
-        return {"url": None, "token_file": None}
-    return {"url": str(record["url"]), "token_file": str(record.get("token_file"))}
+def listed(host: str, jobs_found: list[JobInfo]) -> list[ListedJob]:
+    """*jobs_found* with the URL and token file of this machine's background sessions."""
+    alive = {t.id for t in list_tunnels()}
+    out = []
+    for job in jobs_found:
+        record = read_record(host, job.job_id)
+        local = record is not None and record.get("tunnel_id") in alive
+        out.append(ListedJob(**dataclasses.asdict(job),
+                             url=str(record["url"]) if local and record else None,
+                             token_file=str(record.get("token_file")) if local and record
+                             else None))
+    return out
 
 
 def start_background(target: SshTarget, request: JobRequest, *, local_port: int = 0,
