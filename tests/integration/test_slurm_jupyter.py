@@ -55,6 +55,8 @@ def test_job_runs_jupyter_reached_through_the_tunnel_and_stop_leaves_nothing(
         session_dir = c.login.home / ".labtools" / "slurm" / session
         assert (session_dir / "config.json").stat().st_mode & 0o777 == 0o600
         assert (session_dir / "server.json").stat().st_mode & 0o777 == 0o600
+        assert (session_dir / "job.log").stat().st_mode & 0o777 == 0o600  # SLURM_UMASK
+        assert session_dir.stat().st_mode & 0o777 == 0o700
         assert token not in (session_dir / "job.log").read_text()
         assert token not in (session_dir / "job.sh").read_text()
         assert processes_with(session)  # the job's jupyter, before we stop

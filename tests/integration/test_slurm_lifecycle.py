@@ -53,9 +53,15 @@ def fails(c: ClusterSsh, *args: str) -> str:
 
 def test_background_then_list_then_cancel(cluster_ssh: ClusterSsh) -> None:
     c = cluster_ssh
-    server = labtools_json(c, "--python", python(c), "--background", "--time", "10")
+    server = labtools_json(c, "--python", python(c), "--background", "--time", "10",
+                           "--port-file", "lt-ports/jupyter.json")
     assert isinstance(server, dict)
     job_id, url = str(server["job_id"]), str(server["url"])
+    port_file = c.login.home / "lt-ports" / "jupyter.json"  # relative: under the home
+    reported = json.loads(port_file.read_text())
+    assert port_file.stat().st_mode & 0o777 == 0o600
+    assert (reported["job_id"], reported["port"], reported["state"]) == (
+        job_id, server["port"], "ready")
     token_file = Path(str(server["token_file"]))
     token = token_file.read_text().strip()
     assert status(url, token) == 200  # the command returned; job and tunnel live on
@@ -69,7 +75,7 @@ def test_background_then_list_then_cancel(cluster_ssh: ClusterSsh) -> None:
     done = labtools_json(c, "--cancel", job_id)
     assert isinstance(done, dict) and done["tunnel_closed"] is True
     assert job_id not in queue(c)
-    assert status(url) == -1 and not token_file.exists()
+    assert status(url) == -1 and not token_file.exists() and not port_file.exists()
     assert labtools_json(c, "--list") == []
     assert eventually(lambda: not processes_with(str(server["session"])))
 

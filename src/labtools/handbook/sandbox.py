@@ -74,7 +74,6 @@ class Service:
 DEFAULT_SERVICES: list[str] = [
     "labtools.handbook.services.lab_channel:LabChannelService",
     "labtools.handbook.services.remote_host:RemoteHostService",
-    "labtools.slurm.sandbox:SlurmClusterService",  # after remote_host: appends ~/.ssh/config
 ]
 
 

@@ -181,7 +181,11 @@ def wait_ready(login: LoginNode, job_id: str, session: str, *, wait_timeout: flo
                                  hint="raise --timeout; the job's log may say why: "
                                       f"{log_tail(login, job_id, session) or 'empty'}")
             pause = 0.1
-        elif not job.active:
+        elif job.active:  # COMPLETING, SUSPENDED, ...: bounded like everything else
+            if now - start > wait_timeout + timeout:
+                raise SlurmError(f"job {job_id} is {job.state} after {now - start:.0f} s",
+                                 hint=f"see `scontrol show job {job_id}` on {login.host}")
+        else:
             tail = log_tail(login, job_id, session)
             raise SlurmError(f"job {job_id} {job.ended_phrase()} before Jupyter answered"
                              + (f"; its log ends: {tail}" if tail else ""),

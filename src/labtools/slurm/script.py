@@ -215,7 +215,8 @@ def cancel_script(job_id: str | None, session: str, *, keep_log: bool = False,
         _PREAMBLE + f"d={d}\n" + "lt scancel\n" + cancel
         + f"s=''; for i in $(seq 1 {loops}); do s=$({query}); [ -z \"$s\" ] && break; "
           "sleep 0.25; done\n"
-        + keep + 'rm -rf "$d"\n'
+        + keep + 'pf=$(cat "$d/port-file" 2>/dev/null); [ -n "$pf" ] && rm -f "$pf"\n'
+        + 'rm -rf "$d"\n'
         + 'lt state; printf "%s\\n" "$s"\n'
     )
 

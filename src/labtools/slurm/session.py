@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import logging
 import os
 import secrets
 import signal
@@ -26,13 +27,14 @@ from labtools.secret_registry import register_secret
 from labtools.slurm import jobs
 from labtools.slurm.jobs import Progress
 from labtools.slurm.login import LoginNode
-from labtools.slurm.request import JobRequest
+from labtools.slurm.request import JobRequest, job_name
 from labtools.slurm.script import SESSIONS
 from labtools.slurm.state import JobInfo
 from labtools.sshconfig import Forward, SshTarget
 from labtools.tunnel import LiveTunnel, open_tunnel, runtime_dir, with_home_config
 
 JOB_POLL = 5.0  # seconds between job-state checks while the session runs
+log = logging.getLogger("labtools.slurm")
 
 
 @dataclass(frozen=True)
@@ -260,9 +262,9 @@ def _cleanup(login: LoginNode, job_id: str | None, session: str, *, failed: bool
              say: Progress) -> None:
     try:
         jobs.cancel(login, job_id, session, keep_log=failed, progress=say)
-    except LabtoolsError as exc:
-        say(f"could not cancel job {job_id}: {exc.one_line()}; cancel it on the login node: "
-            f"scancel {job_id}")
+    except LabtoolsError as exc:  # never hide the error that brought us here; say this too
+        log.warning("could not cancel job %s: %s; cancel it on the login node: scancel %s",
+                    job_id or "(no id)", exc.one_line(), job_id or f"--name={job_name(session)}")
         return
     if failed and job_id is not None:
         say(f"the job's log is kept on the cluster: ~/{SESSIONS}/job-{job_id}.log")
