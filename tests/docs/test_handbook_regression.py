@@ -51,6 +51,12 @@ NORMALIZERS: tuple[tuple[str, str, str], ...] = (
     (OUT, r"\bpid \d+", "pid <PID>"),
     # files named after the server's random port (remote.py: jupyter-PORT.token)
     (OUT, r"\b(jupyter|server)-\d{2,5}\.(token|json|log)\b", r"\1-<PORT>.\2"),
+    # Slurm job ids (tutorial 08): a fresh test cluster numbers from 1, but a rerun or a
+    # cluster kept between builds would not
+    (OUT, r"(\b[Jj]ob|--cancel|--attach) \d+\b", r"\1 <JOBID>"),
+    (OUT, r"(?m)^[ \t]*\d+(?=[ \t]+(?:PENDING|RUNNING|COMPLETING|CONFIGURING|debug)\b)",
+     "<JOBID>"),
+    (OUT, r"\bslurm-\d+\.(token|out|log)\b", r"slurm-<JOBID>.\1"),
 )
 IGNORED = (
     "/metadata",
