@@ -42,6 +42,20 @@ def labtools_json(c: ClusterSsh, *args: str) -> object:
     return document
 
 
+def pids_of(text: str) -> list[int]:
+    """Live processes whose command line contains *text* (this machine is the node)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except OSError:
+                continue
+            if text in cmdline:
+                found.append(int(entry.name))
+    return found
+
+
 def fails(c: ClusterSsh, *args: str) -> str:
     """Run a command that must fail; its one stderr line."""
     done = process.run(slurm_cmd(c, *args), timeout=240, check=False)
@@ -169,3 +183,42 @@ def test_a_port_taken_on_the_node_is_named(cluster_ssh: ClusterSsh) -> None:
     assert (f"port {port} on node {c.login.cluster.node} (127.0.0.1) is already in use; "
             "pick another --node-port") in err
     assert queue(c) == before
+
+
+def test_an_account_the_partition_does_not_allow_is_refused_with_slurms_words(
+        cluster_ssh: ClusterSsh) -> None:
+    c = cluster_ssh
+    # a partition only account "lab" may use (slurmctld checks AllowAccounts itself)
+    on_login(c, "scontrol create PartitionName=labonly Nodes=ALL AllowAccounts=lab State=UP")
+    try:
+        before = queue(c)
+        err = fails(c, "--python", python(c), "--partition", "labonly", "--account", "physics")
+        assert "Slurm on cluster refused the job: " in err
+        assert "Invalid account or account/partition combination specified" in err
+        assert queue(c) == before
+    finally:
+        on_login(c, "scontrol delete PartitionName=labonly")
+
+
+def test_a_job_whose_jupyter_dies_is_reported_with_its_state_and_log_tail(
+        cluster_ssh: ClusterSsh) -> None:
+    c = cluster_ssh
+    proc = process.spawn(slurm_cmd(c, "--python", python(c), "--json"), stdout=PIPE)
+    try:
+        assert proc.stdout is not None
+        started = read_json(proc.stdout)
+        job_id, session = str(started["job_id"]), str(started["session"])
+        # the server on the node dies (a crash, the OOM killer): SIGKILL, no goodbye
+        servers = pids_of(f"jupyter_server --config={c.login.home}/.labtools/slurm/{session}/")
+        assert len(servers) == 1, processes_with(session)
+        os.kill(servers[0], signal.SIGKILL)
+        assert proc.wait(timeout=90) == 1
+        assert proc.stderr is not None
+        err = proc.stderr.read().decode().strip()
+    finally:
+        process.stop(proc)
+    assert len(err.splitlines()) == 1, err
+    assert f"job {job_id} failed" in err or f"job {job_id} ended" in err, err
+    assert "; its log ends: " in err and "jupyter_server on node01 was killed by signal 9" in err
+    assert job_id not in queue(c)
+    assert eventually(lambda: not processes_with(session))

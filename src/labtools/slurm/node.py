@@ -270,7 +270,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             if child.poll() is None:
                 report.update(state="ready", ready_at=time.time())
                 write_report(args.port_file, report)
-                return child.wait()
+                code = child.wait()
+                if code != 0:  # the last line of the job's log says how it ended
+                    how = (f"was killed by signal {-code}" if code < 0
+                           else f"exited with status {code}")
+                    print(f"labtools: jupyter_server on {node} {how}", file=sys.stderr,
+                          flush=True)
+                return code if code >= 0 else 128 - code
             if args.port or port_free(address, port):
                 return fail(f"jupyter_server exited with status {child.returncode} before "
                             f"it answered on {address}:{port}; see the job's log")
