@@ -24,7 +24,9 @@ setup: $(STAMP)
 
 handbook: $(STAMP)
 	@bash tools/system-deps.sh handbook
-	$(BIN)/labtools handbook build --out site --jobs $(JOBS)
+	@# the benchmark tutorial measures the real conda/mamba/micromamba where they are installed
+	LABTOOLS_REAL_TOOLS="$$(bash tools/real-tools.sh --print 2>/dev/null)" \
+	  $(BIN)/labtools handbook build --out site --jobs $(JOBS)
 
 # The handbook executed in labtools-dev, the env environment.yml describes, created by the
 # real micromamba (the kits) from a local mirror of it (tools/handbook-env.sh); every page's

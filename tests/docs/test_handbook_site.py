@@ -46,7 +46,8 @@ def test_site_contains_no_secret(handbook: Any) -> None:
 
 
 #: tutorials rewritten as a person's session (issue 18); the others' owners convert theirs
-SESSIONS = ("00-first-day", "01-anatomy", "03-kernels", "04-remote-jupyter", "05-export")
+SESSIONS = ("00-first-day", "01-anatomy", "03-kernels", "04-remote-jupyter", "05-export",
+            "06-benchmark")
 
 
 @pytest.mark.parametrize("name", SESSIONS)

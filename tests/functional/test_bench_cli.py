@@ -1,4 +1,4 @@
-"""``labtools bench`` through click: options, defaults from the profile, outputs."""
+"""``labtools bench`` through click: options, defaults, outputs, and one-line errors."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from labtools.channel.lab import demo_wheels
 from labtools.cli import cli
+from labtools.cli.bench import CONTESTANTS, SCENARIOS
+from labtools.pmbench.contestants import ALL
+from labtools.pmbench.contestants import SCENARIOS as LIBRARY_SCENARIOS
 
 
 def invoke(*args: str) -> tuple[int, str, str]:
@@ -18,21 +20,42 @@ def invoke(*args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
-def test_json_result_for_the_engine_on_the_lab_channel(lab_channel: Path) -> None:
-    code, out, err = invoke("bench", "--spec", "labdemo", "-c", str(lab_channel),
+@pytest.fixture
+def no_conda_tools(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """PATH without conda, mamba and micromamba (only this interpreter's bin and the OS)."""
+    import sys
+
+    monkeypatch.setenv("PATH", os.pathsep.join([str(Path(sys.executable).parent), "/usr/bin",
+                                                "/bin"]))
+
+
+def test_the_cli_names_match_the_library() -> None:
+    assert CONTESTANTS == ALL
+    assert set(SCENARIOS) == set(LIBRARY_SCENARIOS)
+
+
+def test_json_result_for_the_engine_on_the_lab_channel(lab_channel: Path,
+                                                       no_conda_tools: None) -> None:
+    code, out, err = invoke("bench", "--spec", "python labdemo", "-c", str(lab_channel),
                             "--contestants", "engine,micromamba", "--scenarios", "solve",
                             "--json")
     assert code == 0, err
     data = json.loads(out)
-    assert data["specs"] == ["labdemo"]
+    assert data["specs"] == ["python", "labdemo", "pip"] and data["pip_added"] is True
     run = data["run"]
-    assert [m["contestant"] for m in run["measurements"]] == (
-        ["engine"] if not any(c["name"] == "micromamba" and c["available"]
-                              for c in run["contestants"]) else ["engine", "micromamba"])
-    engine = run["measurements"][0]
-    assert engine["status"] == "ok" and len(engine["samples"]) == 5
-    assert engine["stats"]["median"] > 0
-    assert {c["name"] for c in run["contestants"]} == {"engine", "micromamba"}
+    (engine,) = run["measurements"]
+    assert engine["contestant"] == "engine" and engine["status"] == "ok"
+    assert len(engine["samples"]) == 7 and engine["stats"]["median"] > 0
+    (command,) = engine["commands"]
+    assert command[0].endswith("labtools") and command[1:3] == ["env", "create"]
+    assert command[command.index("--backend") + 1] == "rattler" and "--dry-run" in command
+    assert {"labdemo==1.0", "pip==26.3"} <= set(engine["packages"])
+    absent = {c["name"]: c["detail"] for c in run["contestants"] if not c["available"]}
+    assert absent == {"micromamba": "micromamba is not on PATH (install micromamba, or use "
+                                    "--backend rattler)"}
+    assert data["machine"]["cores"] and data["machine"]["load_before"]
+    assert data["cold_means"]["engine"] == ["LABTOOLS_CACHE_DIR (repodata/, pkgs/, "
+                                            "bytecode cache)"]
 
 
 def test_channel_defaults_to_the_profile(lab_channel: Path) -> None:
@@ -47,25 +70,38 @@ def test_channel_defaults_to_the_profile(lab_channel: Path) -> None:
 
 def test_table_markdown_and_plot(lab_channel: Path, tmp_path: Path) -> None:
     md, png = tmp_path / "bench.md", tmp_path / "bench.png"
-    demo_wheels(tmp_path / "wheels")
     code, out, err = invoke("bench", "-s", "labdemo", "-c", str(lab_channel),
-                            "--contestants", "engine,pip", "--scenarios", "solve",
-                            "--find-links", str(tmp_path / "wheels"),
+                            "--contestants", "engine,cp-al", "--scenarios", "solve",
                             "--markdown", str(md), "--plot", str(png))
     assert code == 0, err
-    assert "solve: solve only (seconds)" in out and "engine" in out
-    assert "absent: pip:" not in out  # labdemo is PyPI-only: pip takes part
+    assert "solve: solve only (dry run), metadata cached (seconds)" in out
+    assert "n/a: cp-al (solve): the hard-link copy is the floor of a warm create only" in out
     text = md.read_text()
-    assert "| solve | engine |" in text
-    assert "| solve | pip | " in text and "| solve | pip | failed" not in text
+    assert "| engine | 0.1.0 (py-rattler" in text
     assert png.read_bytes().startswith(b"\x89PNG")
 
 
-def test_absent_contestants_are_printed_with_the_reason(lab_channel: Path) -> None:
-    code, out, _ = invoke("bench", "-s", "python labdemo", "-c", str(lab_channel),
-                          "--contestants", "engine,uv", "--scenarios", "solve")
-    assert code == 0
-    assert "absent: uv: the spec asks for python itself" in out
+def test_the_large_case_takes_specs_and_channels_from_a_file(lab_channel: Path,
+                                                             tmp_path: Path) -> None:
+    env = tmp_path / "environment.yml"
+    env.write_text(f"name: demo\nchannels:\n  - {lab_channel}\ndependencies:\n  - labdemo\n")
+    code, out, err = invoke("bench", "--file", str(env), "--contestants", "engine",
+                            "--scenarios", "solve", "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["specs"] == ["labdemo"] and data["channels"] == [str(lab_channel)]
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--contestants", "engine,npm"], "unknown contestant npm"),
+    (["--scenarios", "lukewarm"], "unknown scenario lukewarm"),
+    (["--repeats", "5"], "--repeats"),
+    (["--plot", "out.pdf"], "png or .svg"),
+])
+def test_bad_options_exit_2_with_the_fix(args: list[str], message: str) -> None:
+    code, _, err = invoke("bench", *args)
+    assert code == 2
+    assert message in err
 
 
 def no_channels() -> None:
@@ -76,41 +112,19 @@ def no_channels() -> None:
     user_config_file().write_text("[profile]\nchannels = []\n")
 
 
-def test_a_failing_engine_is_reported_not_fatal(tmp_path: Path) -> None:
-    no_channels()
-    code, out, err = invoke("bench", "-s", "labdemo", "--contestants", "engine",
-                            "--scenarios", "solve", "--json")
-    assert code == 0, err
-    (m,) = json.loads(out)["run"]["measurements"]
-    assert m["status"] == "failed" and "no channel to install from" in m["error"]
-
-
 @pytest.mark.parametrize(("args", "message"), [
-    (["--contestants", "engine,npm"], "unknown contestant npm"),
-    (["--scenarios", "lukewarm"], "unknown scenario lukewarm"),
-    (["--repeats", "3"], "--repeats"),
-    (["--plot", "out.pdf"], "png or .svg"),
+    (["-s", "labdemo=9.9"], "labtools: error: no solution for labdemo=9.9"),
+    (["-s", "labdemo", "-c", "/nonexistent/chan"],
+     "labtools: error: channel file:///nonexistent/chan does not exist (check --channel)"),
+    (["-s", "labdemo", "-c", ""], "labtools: error: no channel to benchmark against"),
 ])
-def test_bad_options_exit_2_with_the_fix(args: list[str], message: str) -> None:
-    code, _, err = invoke("bench", *args)
-    assert code == 2
-    assert message in err
-
-
-def test_file_gives_specs_and_channels(lab_channel: Path, tmp_path: Path) -> None:
-    env = tmp_path / "environment.yml"
-    env.write_text(f"name: demo\nchannels:\n  - {lab_channel}\ndependencies:\n  - labdemo\n")
-    code, out, err = invoke("bench", "--file", str(env), "--contestants", "engine",
-                            "--scenarios", "solve", "--json")
-    assert code == 0, err
-    data = json.loads(out)
-    assert data["specs"] == ["labdemo"] and data["channels"] == [str(lab_channel)]
-
-
-def test_a_failure_is_printed_below_the_table() -> None:
+def test_bad_requests_are_one_line_before_anything_is_timed(
+        args: list[str], message: str, lab_channel: Path, tmp_path: Path) -> None:
+    if "-c" not in args:
+        args = [*args, "-c", str(lab_channel)]
     no_channels()
-    code, out, _ = invoke("bench", "-s", "labdemo", "--contestants", "engine",
-                          "--scenarios", "solve")
-    assert code == 0
-    assert "see below" in out
-    assert "failed: engine (solve): no channel to install from" in out
+    code, out, err = invoke("bench", *args, "--workdir", str(tmp_path))
+    assert code == 1
+    assert err.startswith(message) and err.count("\n") == 1, err
+    assert out == ""
+    assert list(tmp_path.iterdir()) == []  # nothing half-made

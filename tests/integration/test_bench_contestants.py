@@ -1,96 +1,98 @@
-"""Real contestants: the built-in engine on the lab channel, pip and uv on a wheel folder,
-conda/mamba/micromamba/pixi wherever they are installed (skipped with the reason here)."""
+"""Every contestant, for real, on the lab channel: each scenario once, whole processes.
+
+What is checked is what each tool made (package sets, envs on disk, versions, origins),
+never how fast: speed lives in bench/. The real conda, mamba and micromamba come from
+the ``real_tools_dir`` fixture (in CI they never skip); every command runs in the
+benchmark's own sealed sandbox.
+"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
-from labtools import process
-from labtools.channel.lab import demo_wheels
-from labtools.pmbench.api import benchmark
+from labtools.pmbench import request as req
+from labtools.pmbench.contestants import Request, build_contestants
+from labtools.pmbench.harness import BenchRun, run_benchmark
 
 pytestmark = pytest.mark.integration
 
-
-def test_engine_measures_every_scenario_on_the_lab_channel(lab_channel: Path) -> None:
-    result = benchmark(specs=["labdemo"], channels=[str(lab_channel)], contestants=["engine"])
-    run = result.run
-    assert run.scenarios == ("solve", "cold", "warm")
-    for scenario in run.scenarios:
-        m = run.measurement("engine", scenario)
-        assert m is not None and m.status == "ok", m
-        assert m.stats is not None and m.stats.runs == 5
-        assert m.packages is not None and "labdemo==1.0" in m.packages
-        assert any(p.startswith("python==") for p in m.packages)
-        assert m.ratio == 1.0
-    assert run.contestants[0].version  # py-rattler's version
+ALL_SCENARIOS = ["solve", "cold", "warm", "install", "remove"]
 
 
-def test_pip_and_uv_agree_on_a_pypi_only_spec(lab_channel: Path, tmp_path: Path) -> None:
-    wheels = tmp_path / "wheels"
-    demo_wheels(wheels)
-    result = benchmark(specs=["labdemo-extra"], channels=[str(lab_channel)],
-                       contestants=["engine", "pip", "uv"], scenarios=["solve"],
-                       find_links=wheels)
-    assert result.pypi_specs == ("labdemo-extra",)
-    for name in ("engine", "pip", "uv"):
-        m = result.run.measurement(name, "solve")
-        assert m is not None and m.status == "ok", m
-    pypi = [a for a in result.run.agreements if a.family == "pypi"]
-    assert len(pypi) == 1 and pypi[0].agree, pypi
-    assert result.run.measurement("pip", "solve").packages == (  # type: ignore[union-attr]
-        "labdemo-extra==0.2", "labdemo==1.0")
-    assert all(c.version for c in result.run.contestants)
+def lab_request(channel: Path) -> Request:
+    return Request(specs=("python", "ipykernel", "pip"), channels=(channel.as_uri(),),
+                   add="labdemo", requirements=("ipykernel",),
+                   wheelhouse=req.find_wheelhouse([str(channel)]))
 
 
-def test_uv_creates_cold_and_warm_from_a_wheel_folder(tmp_path: Path) -> None:
-    wheels = tmp_path / "wheels"
-    demo_wheels(wheels)
-    result = benchmark(specs=["labdemo-extra"], contestants=["uv"], scenarios=["cold", "warm"],
-                       find_links=wheels)
-    for scenario in ("cold", "warm"):
-        m = result.run.measurement("uv", scenario)
-        assert m is not None and m.status == "ok", m
-        assert m.packages == ("labdemo-extra==0.2", "labdemo==1.0")
+def run(names: list[str], channel: Path, workdir: Path,
+        scenarios: list[str] = ALL_SCENARIOS) -> BenchRun:
+    players = build_contestants(names, lab_request(channel))
+    return run_benchmark(players, scenarios=scenarios, warmup=0, repeats=1, workdir=workdir)
 
 
-def test_pip_and_uv_are_absent_with_a_reason_for_a_conda_spec() -> None:
-    result = benchmark(specs=["python labdemo"], contestants=["pip", "uv"],
-                       scenarios=["solve"])
-    assert {c.name for c in result.run.absent} == {"pip", "uv"}
-    assert all("python itself" in c.detail for c in result.run.absent)
-    assert result.run.measurements == ()
+def assert_all_ok(result: BenchRun, names: list[str], scenarios: list[str]) -> None:
+    for name in names:
+        for scenario in scenarios:
+            m = result.measurement(name, scenario)
+            assert m is not None and m.status == "ok", (name, scenario, m)
+            assert m.commands and all(Path(step[0]).is_absolute() for step in m.commands)
 
 
-@pytest.mark.parametrize("name", ["conda-classic", "conda-libmamba", "mamba", "micromamba",
-                                  "pixi"])
-def test_external_front_ends_are_absent_with_the_install_hint(name: str) -> None:
-    tool = name.split("-")[0]
-    if process.which(tool):
-        pytest.skip(f"{tool} is installed here; see test_external_front_end_measured")
-    result = benchmark(specs=["labdemo"], channels=["/nonexistent"], contestants=[name],
-                       scenarios=["solve"])
-    (absent,) = result.run.absent
-    assert absent.name == name and "not on PATH" in absent.detail
-    assert process.INSTALL_HINTS[tool] in absent.detail
+def test_the_lab_channel_keeps_its_wheels_for_pip_and_uv(lab_channel: Path) -> None:
+    wheels = req.find_wheelhouse([str(lab_channel)])
+    assert wheels == lab_channel / "wheels"
+    assert {"ipykernel", "labdemo", "labdemo-extra"} <= req.wheel_names(wheels)
 
 
-@pytest.mark.parametrize(("name", "tool"), [
-    pytest.param("conda-classic", "conda", marks=pytest.mark.requires_tool("conda")),
-    pytest.param("conda-libmamba", "conda", marks=pytest.mark.requires_tool("conda")),
-    pytest.param("mamba", "mamba", marks=pytest.mark.requires_tool("mamba")),
-    pytest.param("micromamba", "micromamba", marks=pytest.mark.requires_tool("micromamba")),
-    pytest.param("pixi", "pixi", marks=pytest.mark.requires_tool("pixi")),
-])
-def test_external_front_end_measured(name: str, tool: str, lab_channel: Path) -> None:
-    result = benchmark(specs=["labdemo"], channels=[str(lab_channel)],
-                       contestants=["engine", name], scenarios=["solve", "warm"])
-    for scenario in ("solve", "warm"):
-        m = result.run.measurement(name, scenario)
-        assert m is not None and m.status == "ok", m
-        assert m.ratio is not None
-    if name != "pixi":  # pixi prints no package list
-        conda = [a for a in result.run.agreements if a.family == "conda"]
-        assert conda and all(a.agree for a in conda), conda
+@pytest.mark.timeout(2400)  # minutes on a busy 2-core machine
+def test_every_contestant_makes_the_same_env_in_every_scenario(
+        real_tools_dir: Path, lab_channel: Path, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """One round of all five scenarios by all eight contestants, the real tools on PATH
+    (the benchmark tutorial then times solve and warm create with 7 counted rounds)."""
+    monkeypatch.setenv("PATH", f"{real_tools_dir / 'bin'}{os.pathsep}{os.environ['PATH']}")
+    work = tmp_path / "work"
+    work.mkdir()
+    names = ["engine", "conda-classic", "conda-libmamba", "mamba", "micromamba", "pip", "uv",
+             "cp-al"]
+    scenarios = ALL_SCENARIOS
+    result = run(names, lab_channel, work, scenarios)
+    info = {c.name: c for c in result.contestants}
+    for name in ("conda-classic", "conda-libmamba", "mamba", "micromamba"):
+        assert info[name].available, info[name]
+        assert str(real_tools_dir.resolve()) in info[name].detail  # where it came from
+        assert info[name].version in ("26.7.1", "2.8.1")
+    assert "libmamba" in info["conda-libmamba"].detail
+    assert all(c.available and c.version for c in result.contestants), result.contestants
+    assert_all_ok(result, names[:-1], scenarios)
+    assert_all_ok(result, ["cp-al"], ["warm"])
+    for scenario in ("solve", "cold", "warm", "install"):
+        found = {a.family: a for a in result.agreements if a.scenario == scenario}
+        assert set(found) == {"conda", "pypi", "conda vs pypi"}, found
+        assert all(a.agree for a in found.values()), found
+        assert len(found["conda"].contestants) == 5
+        for name in names[:-1]:
+            packages = result.measurement(name, scenario).packages  # type: ignore[union-attr]
+            assert packages is not None
+            assert ("labdemo==1.0" in packages) is (scenario == "install"), (name, scenario)
+    copy = result.measurement("cp-al", "warm")
+    assert copy is not None and copy.packages == result.measurement(  # type: ignore[union-attr]
+        "engine", "warm").packages
+    solve = result.measurement("cp-al", "solve")
+    assert solve is not None and solve.status == "n/a" and "warm create" in (solve.error or "")
+    assert list(work.iterdir()) == []  # no env, sandbox or cache left behind
+
+
+def test_pip_and_uv_are_absent_without_a_wheelhouse(lab_channel: Path,
+                                                    tmp_path: Path) -> None:
+    request = Request(specs=("python", "labdemo"), channels=(lab_channel.as_uri(),),
+                      requirements=("labdemo",), wheelhouse=None)
+    result = run_benchmark(build_contestants(["pip", "uv"], request), scenarios=["solve"],
+                           warmup=0, repeats=1, workdir=tmp_path)
+    assert {c.name for c in result.absent} == {"pip", "uv"}
+    assert all("--wheelhouse" in c.detail for c in result.absent)
+    assert result.measurements == ()

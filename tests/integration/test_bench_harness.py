@@ -1,72 +1,80 @@
-"""The harness on real, cheap commands: interleaving, failure isolation, absence, agreement."""
+"""The harness on real, cheap commands: interleaving, failure isolation, absence, agreement,
+and Ctrl-C (the running tool's whole process group stops, nothing is left behind)."""
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
 
 from labtools.errors import UsageError
-from labtools.pmbench.contestants import CommandContestant, Workspace
+from labtools.pmbench.contestants import Command, Plan, Workspace
 from labtools.pmbench.harness import run_benchmark
 
 pytestmark = pytest.mark.integration
 
 
-class Recorder(CommandContestant):
+class Recorder(Command):
     """A command contestant that also records when it ran (shared log)."""
 
     def __init__(self, name: str, argv: list[str], log: list[str]) -> None:
         super().__init__(name, argv)
         self.log = log
 
-    def run(self, scenario: str, ws: Workspace) -> frozenset[str]:
+    def plan(self, scenario: str, ws: Workspace) -> Plan | str:
         self.log.append(f"{scenario}:{self.name}")
-        assert ws.root.is_dir() and not ws.prefix.exists() and ws.cache.is_dir()
-        return super().run(scenario, ws)
+        assert ws.root.is_dir() and not ws.prefix.exists() and ws.sandbox.root.is_dir()
+        return super().plan(scenario, ws)
 
 
 def test_contestants_run_interleaved_after_a_warmup(tmp_path: Path) -> None:
     log: list[str] = []
     a = Recorder("A", ["true"], log)
     b = Recorder("B", [sys.executable, "-c", "pass"], log)
-    result = run_benchmark([a, b], scenarios=["solve", "warm"], repeats=5, warmup=1,
+    result = run_benchmark([a, b], scenarios=["warm", "solve"], repeats=7, warmup=1,
                            workdir=tmp_path)
-    assert log == ["solve:A", "solve:B"] * 6 + ["warm:A", "warm:B"] * 6
-    assert [(s.contestant, s.counted) for s in result.order[:4]] == [
-        ("A", False), ("B", False), ("A", True), ("B", True)]
+    assert result.scenarios == ("solve", "warm")  # a round's order, whatever was asked
+    assert log[:8] == ["solve:A", "solve:B", "warm:A", "warm:B",
+                       "solve:B", "solve:A", "warm:B", "warm:A"]
+    assert len(log) == 2 * 2 * 8
+    assert [(s.contestant, s.counted) for s in result.order[:5]] == [
+        ("A", False), ("B", False), ("A", False), ("B", False), ("B", True)]
     for m in result.measurements:
         assert m.status == "ok" and m.stats is not None
-        assert len(m.samples) == 5 and m.stats.runs == 5
-        assert m.stats.min <= m.stats.median <= m.stats.p95 <= m.stats.max
+        assert len(m.samples) == 7 and m.stats.runs == 7
+        assert m.stats.min <= m.stats.p25 <= m.stats.median <= m.stats.p75 <= m.stats.max
+        assert m.commands[0][0].endswith(("/true", "/python3", "/python"))
     assert result.baseline == "A"
     assert result.measurement("A", "solve").ratio == 1.0  # type: ignore[union-attr]
-    assert result.overhead_per_run >= 0
-    assert list(tmp_path.iterdir()) == []  # every workspace removed
+    assert not result.interrupted
+    assert list(tmp_path.iterdir()) == []  # every sandbox and workspace removed
 
 
 def test_a_failing_contestant_is_reported_and_the_others_measured(tmp_path: Path) -> None:
-    ok = CommandContestant("ok", ["true"])
-    bad = CommandContestant("bad", [sys.executable, "-c",
-                                    "import sys; sys.exit('the solver exploded')"])
-    result = run_benchmark([bad, ok], scenarios=["solve"], repeats=5, baseline="ok",
+    ok = Command("ok", ["true"])
+    bad = Command("bad", [sys.executable, "-c", "import sys; sys.exit('the solver exploded')"])
+    result = run_benchmark([bad, ok], scenarios=["solve"], repeats=7, baseline="ok",
                            workdir=tmp_path)
     failed = result.measurement("bad", "solve")
     assert failed is not None and failed.status == "failed"
     assert failed.error is not None and "the solver exploded" in failed.error
     assert failed.stats is None
     good = result.measurement("ok", "solve")
-    assert good is not None and good.status == "ok" and len(good.samples) == 5
-    # the failed one ran once (warm-up), then was skipped; ok ran all six rounds
+    assert good is not None and good.status == "ok" and len(good.samples) == 7
+    # the failed one ran once (warm-up), then was skipped; ok ran all eight rounds
     assert [s.contestant for s in result.order].count("bad") == 1
-    assert [s.contestant for s in result.order].count("ok") == 6
+    assert [s.contestant for s in result.order].count("ok") == 8
 
 
 def test_an_absent_contestant_is_listed_with_its_reason(tmp_path: Path) -> None:
-    present = CommandContestant("here", ["true"])
-    missing = CommandContestant("gone", ["labtools-no-such-tool-xyz"])
-    result = run_benchmark([present, missing], scenarios=["cold"], repeats=5,
+    present = Command("here", ["true"])
+    missing = Command("gone", ["labtools-no-such-tool-xyz"])
+    result = run_benchmark([present, missing], scenarios=["cold"], repeats=7,
                            workdir=tmp_path)
     assert [c.name for c in result.absent] == ["gone"]
     assert "not on PATH" in result.absent[0].detail
@@ -75,25 +83,68 @@ def test_an_absent_contestant_is_listed_with_its_reason(tmp_path: Path) -> None:
 
 
 def test_resolved_sets_are_compared_per_family(tmp_path: Path) -> None:
-    same1 = CommandContestant("one", [sys.executable, "-c", "print('a==1')"], family="x")
-    same2 = CommandContestant("two", [sys.executable, "-c", "print('a==1')"], family="x")
-    other = CommandContestant("three", [sys.executable, "-c", "print('a==2')"], family="x")
-    agreed = run_benchmark([same1, same2], scenarios=["solve"], repeats=5, workdir=tmp_path)
+    same1 = Command("one", [sys.executable, "-c", "print('a==1')"], family="x")
+    same2 = Command("two", [sys.executable, "-c", "print('a==1')"], family="x")
+    other = Command("three", [sys.executable, "-c", "print('a==2')"], family="x")
+    agreed = run_benchmark([same1, same2], scenarios=["solve"], repeats=1, workdir=tmp_path)
     assert [a.agree for a in agreed.agreements] == [True]
-    split = run_benchmark([same1, other], scenarios=["solve"], repeats=5, workdir=tmp_path)
+    split = run_benchmark([same1, other], scenarios=["solve"], repeats=1, workdir=tmp_path)
     assert split.agreements[0].agree is False
     assert split.agreements[0].differences == {"one": ["a==1"], "three": ["a==2"]}
 
 
-def test_too_few_repeats_or_no_warmup_is_refused() -> None:
-    with pytest.raises(UsageError, match="repeats"):
-        run_benchmark([CommandContestant("a", ["true"])], scenarios=["solve"], repeats=4)
-    with pytest.raises(UsageError, match="warm-up"):
-        run_benchmark([CommandContestant("a", ["true"])], scenarios=["solve"], warmup=0)
-
-
-def test_an_unknown_baseline_is_refused() -> None:
+def test_no_counted_run_or_an_unknown_baseline_is_refused() -> None:
+    with pytest.raises(UsageError, match="counted run"):
+        run_benchmark([Command("a", ["true"])], scenarios=["solve"], repeats=0)
     with pytest.raises(UsageError, match="baseline"):
-        run_benchmark([CommandContestant("a", ["true"])], scenarios=["solve"],
-                      baseline="b")
+        run_benchmark([Command("a", ["true"])], scenarios=["solve"], baseline="b")
 
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    stat = Path(f"/proc/{pid}/stat")
+    return not (stat.is_file() and stat.read_text().split(")")[-1].split()[0] == "Z")
+
+
+def test_ctrl_c_stops_the_tool_and_its_children_and_keeps_the_partial_result(
+        tmp_path: Path) -> None:
+    pids = tmp_path / "pids"
+    work = tmp_path / "work"
+    work.mkdir()
+    quick = Command("quick", ["true"])
+    # a "tool" that starts a child of its own and hangs, as a stuck solver would
+    hang = Command("hang", ["sh", "-c", f"sleep 300 & echo $$ $! > {pids}; wait"])
+
+    def interrupt() -> None:
+        deadline = time.monotonic() + 120
+        while not pids.exists() or not pids.read_text().strip():
+            if time.monotonic() > deadline:
+                return
+            time.sleep(0.05)
+        os.kill(os.getpid(), signal.SIGINT)
+
+    threading.Thread(target=interrupt, daemon=True).start()
+    result = run_benchmark([quick, hang], scenarios=["solve"], repeats=7, warmup=0,
+                           workdir=work)
+    assert result.interrupted
+    m = result.measurement("quick", "solve")
+    assert m is not None and m.status == "ok"  # what finished before Ctrl-C is kept
+    shell, child = (int(p) for p in pids.read_text().split())
+    deadline = time.monotonic() + 30
+    while (_alive(shell) or _alive(child)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _alive(shell) and not _alive(child)
+    assert list(work.iterdir()) == []
+
+
+def test_a_benchmark_killed_with_sigkill_is_cleaned_up_by_the_next(tmp_path: Path) -> None:
+    stale = tmp_path / "labtools-bench-stale"
+    (stale / "sb-0" / "envs").mkdir(parents=True)
+    (stale / "owner").write_text(f"{2**22 + 17} 1")  # above pid_max: no such process
+    other = tmp_path / "labtools-bench-not-ours"  # no owner file: left alone
+    other.mkdir()
+    run_benchmark([Command("a", ["true"])], scenarios=["solve"], repeats=1, workdir=tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["labtools-bench-not-ours"]

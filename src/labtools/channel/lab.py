@@ -1,5 +1,8 @@
 """The lab channel used by tests, tutorials and benchmarks: python + ipykernel + tiny demos.
 
+Beside the conda subdirs the channel keeps the wheels it was built from in ``wheels/``
+(conda tools ignore the folder), so pip and uv can install the same packages offline.
+
 :func:`ensure_lab_channel` builds it once under a cache folder, keyed on its inputs
 (the wheels, the host Python, the converter's source), and reuses it afterwards. The
 wheels come from a wheelhouse filled once with ``pip download``; the tiny demo
@@ -153,7 +156,12 @@ def ensure_lab_channel(cache_root: Path, *, with_wheelhouse: bool = True) -> Pat
     try:
         init_channel(staging)
         add_python(staging, with_pip=not wheels)  # the wheelhouse brings a newer pip
-        add_wheels(staging, [*wheels, *demo_wheels(staging / ".demo-wheels")])
+        demos = demo_wheels(staging / ".demo-wheels")
+        add_wheels(staging, [*wheels, *demos])
+        # the same packages as wheels, for pip and uv (labtools bench finds CHANNEL/wheels)
+        (staging / "wheels").mkdir()
+        for wheel in [*wheels, *demos]:
+            shutil.copy2(wheel, staging / "wheels" / wheel.name)
         shutil.rmtree(staging / ".demo-wheels")
         index_channel(staging)
         try:

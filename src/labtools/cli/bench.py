@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 
 import click
 
 from labtools.cli._output import console, emit, json_option
 
-CONTESTANTS = ("engine", "conda-classic", "conda-libmamba", "mamba", "micromamba", "pixi",
-               "pip", "uv")
-SCENARIOS = ("solve", "cold", "warm")
+# kept here, not imported, so `labtools bench --help` stays fast (a test checks they agree)
+CONTESTANTS = ("engine", "conda-classic", "conda-libmamba", "mamba", "micromamba", "pip", "uv",
+               "cp-al")
+SCENARIOS = ("solve", "warm", "cold", "install", "remove")
 
 
 def _names(values: tuple[str, ...], allowed: tuple[str, ...], what: str) -> list[str]:
@@ -42,9 +45,22 @@ def _progress(enabled: bool) -> Iterator[Callable[[int, int, str], None] | None]
         yield update
 
 
+@contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """SIGTERM (a job scheduler, ``kill``) stops the benchmark like Ctrl-C does."""
+    def handler(_sig: int, _frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 @click.command("bench")
 @click.option("-s", "--spec", "specs", multiple=True, metavar="SPECS",
-              help='Packages to request, e.g. "python=3.11 numpy" (default: python).')
+              help='Packages to request, e.g. "python ipykernel" (the default).')
 @click.option("-f", "--file", "file", type=click.Path(dir_okay=False, path_type=Path),
               help="Take the specs (and channels) from an environment.yml.")
 @click.option("-c", "--channel", "channels", multiple=True, metavar="DIR|URL",
@@ -52,27 +68,43 @@ def _progress(enabled: bool) -> Iterator[Callable[[int, int, str], None] | None]
 @click.option("--contestants", "contestants", multiple=True, metavar="NAMES",
               help=f"Comma-separated subset of {', '.join(CONTESTANTS)} (default: all).")
 @click.option("--scenarios", "scenarios", multiple=True, metavar="NAMES",
-              help="Comma-separated subset of solve, cold, warm (default: all).")
-@click.option("-n", "--repeats", default=5, show_default=True, type=click.IntRange(min=5),
+              help=f"Comma-separated subset of {', '.join(SCENARIOS)} (default: all).")
+@click.option("-n", "--repeats", default=7, show_default=True, type=click.IntRange(min=7),
               help="Counted runs per contestant and scenario.")
 @click.option("--warmup", default=1, show_default=True, type=click.IntRange(min=1),
               help="Uncounted warm-up rounds.")
-@click.option("--baseline", metavar="NAME", help="Ratios relative to NAME (default: engine).")
-@click.option("--find-links", type=click.Path(file_okay=False, exists=True, path_type=Path),
-              help="pip/uv: install offline from this wheel folder (--no-index).")
+@click.option("--baseline", metavar="NAME",
+              help="Ratios relative to NAME (default: conda, else the first present).")
+@click.option("--wheelhouse", "--find-links", "wheelhouse",
+              type=click.Path(file_okay=False, path_type=Path),
+              help="pip/uv install from this wheel folder (default: CHANNEL/wheels).")
+@click.option("--add", "add", metavar="SPEC",
+              help="The package the install scenario adds (default: one from the channel).")
+@click.option("--workdir", type=click.Path(file_okay=False, path_type=Path),
+              help="Where the sandboxes and envs go (default: the temp folder).")
+@click.option("--timeout", default=1800.0, show_default=True, type=click.FloatRange(min=1),
+              help="Seconds one command may take before it counts as failed.")
+@click.option("--literal", is_flag=True,
+              help="Keep the request as typed (by default pip is asked for with python).")
 @click.option("--markdown", "markdown_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the result as Markdown to this file.")
+@click.option("--save-json", "json_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the --json document to this file.")
 @click.option("--plot", "plot_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Also draw box plots into this .png or .svg file.")
 @json_option
-def bench(specs: tuple[str, ...], file: Path | None, channels: tuple[str, ...],
-          contestants: tuple[str, ...], scenarios: tuple[str, ...], repeats: int, warmup: int,
-          baseline: str | None, find_links: Path | None, markdown_file: Path | None,
+@click.pass_context
+def bench(ctx: click.Context, specs: tuple[str, ...], file: Path | None,
+          channels: tuple[str, ...], contestants: tuple[str, ...], scenarios: tuple[str, ...],
+          repeats: int, warmup: int, baseline: str | None, wheelhouse: Path | None,
+          add: str | None, workdir: Path | None, timeout: float, literal: bool,
+          markdown_file: Path | None, json_file: Path | None,
           plot_file: Path | None, as_json: bool) -> None:
-    """Time environment solves and creates with every package manager found here.
+    """Time solves, creates, installs and removals with every package manager found here.
 
-    Contestants run interleaved (A B A B ...) after a warm-up; absent ones are listed
-    with the reason. pip and uv join when the spec is PyPI-only.
+    Every contestant runs as a whole process in its own sealed sandbox, interleaved
+    (A B C, B C A, ...) after a warm-up; absent ones are listed with the reason. Ctrl-C
+    stops the running tool, removes every temporary env, and prints what was measured.
     """
     from labtools.pmbench import report
     from labtools.pmbench.api import benchmark
@@ -81,13 +113,21 @@ def bench(specs: tuple[str, ...], file: Path | None, channels: tuple[str, ...],
         raise click.BadParameter("use a .png or .svg file", param_hint="--plot")
     chosen = _names(contestants, CONTESTANTS, "contestant") or None
     picked = _names(scenarios, SCENARIOS, "scenario") or list(SCENARIOS)
-    with _progress(not as_json) as progress:
+    with _progress(not as_json) as progress, _sigterm_interrupts():
         result = benchmark(specs=specs, file=file, channels=channels, contestants=chosen,
                            scenarios=picked, repeats=repeats, warmup=warmup,
-                           baseline=baseline, find_links=find_links, progress=progress)
+                           baseline=baseline, wheelhouse=wheelhouse, add=add,
+                           workdir=workdir, progress=progress, timeout=timeout,
+                           literal=literal)
     if markdown_file is not None:
         markdown_file.write_text(report.markdown(result), encoding="utf-8")
-    if plot_file is not None:
+    if json_file is not None:
+        import json
+
+        from labtools.cli._output import to_jsonable
+
+        json_file.write_text(json.dumps(to_jsonable(result), indent=2) + "\n", encoding="utf-8")
+    if plot_file is not None and any(m.samples for m in result.run.measurements):
         report.plot(result, plot_file)
 
     def render(_: object) -> None:
@@ -97,12 +137,17 @@ def bench(specs: tuple[str, ...], file: Path | None, channels: tuple[str, ...],
         out.print(report.table(result))
         for line in report.failure_lines(result):
             out.print(f"failed: {line}")
+        for line in report.na_lines(result):
+            out.print(f"n/a: {line}")
         for line in report.absent_lines(result):
             out.print(f"absent: {line}")
         for line in report.agreement_lines(result):
-            out.print(f"agreement: {line}")
-        for path in (markdown_file, plot_file):
-            if path is not None:
+            out.print(f"packages: {line}")
+        for path in (markdown_file, json_file, plot_file):
+            if path is not None and path.exists():
                 out.print(f"wrote {path}")
 
     emit(result, as_json=as_json, render=render)
+    if result.run.interrupted:
+        click.echo("labtools: interrupted; the result above is partial", err=True)
+        ctx.exit(130)

@@ -78,6 +78,13 @@ class TutorialFailure(HandbookError):
         super().__init__(text, hint=hint)
 
 
+def notebook_budget(nb: Any, default: float) -> float:
+    """The whole tutorial's time budget: ``labtools: {timeout: N}`` in its metadata (the
+    benchmark tutorial needs more than most), else *default*."""
+    value = nb.get("metadata", {}).get("labtools", {}).get("timeout")
+    return float(value) if isinstance(value, int | float) and value > 0 else default
+
+
 def cell_timeout(cell: Any, default: float) -> float:
     """A code cell's timeout: a ``timeout=N`` tag or ``metadata.timeout``, else *default*."""
     for tag in cell.get("metadata", {}).get("tags", []):
@@ -240,7 +247,8 @@ async def _execute(
 
     label = source.label
     where = _Locator(nb, source)
-    deadline = time.monotonic() + options.notebook_timeout
+    budget = notebook_budget(nb, options.notebook_timeout)
+    deadline = time.monotonic() + budget
     current = {"index": -1}
 
     def on_cell_start(cell: Any, cell_index: int) -> None:
@@ -252,7 +260,7 @@ async def _execute(
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise TutorialFailure(
-                label, f"exceeded its {options.notebook_timeout:g} s budget",
+                label, f"exceeded its {budget:g} s budget",
                 hint="speed the tutorial up or raise notebook_timeout",
             )
         return max(1, int(min(cell_timeout(cell, options.cell_timeout), remaining)))

@@ -35,6 +35,9 @@ PASSTHROUGH = (
     "PIP_INDEX_URL",
     "PIP_EXTRA_INDEX_URL",
     "PIP_CONFIG_FILE",
+    # the folder whose bin/ holds the real conda/mamba/micromamba (tools/real-tools.sh);
+    # a tutorial that teaches them puts it first on its PATH (the benchmark does)
+    "LABTOOLS_REAL_TOOLS",
 )
 
 

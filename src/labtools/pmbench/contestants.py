@@ -1,46 +1,47 @@
-"""Benchmark contestants: the built-in engine, conda (classic, libmamba), mamba,
-micromamba, pixi, and for PyPI-only specs pip and uv.
+"""Benchmark contestants: what each one runs per scenario, and what it made.
 
-Each contestant answers :meth:`~Contestant.probe` (installed? which version? if not,
-why) and :meth:`~Contestant.run` for one scenario in a fresh :class:`Workspace`,
-returning the resolved package set (``name==version``; ``None`` when the tool does
-not say). The conda-family contestants go through :mod:`labtools.envs.backends`,
-the same code ``labtools env create`` uses; only the package cache is pointed at the
-workspace (``CONDA_PKGS_DIRS``, ``PIXI_CACHE_DIR``, the engine's ``cache_dir``).
+A contestant answers :meth:`probe` (installed? which version, from where? if not,
+why) and :meth:`plan` for one scenario in a :class:`Workspace`: the untimed set-up
+commands, the timed commands (whole processes, built in :mod:`.commands`), and
+how to read the package set afterwards. Nothing here runs a command; the harness
+does, through :mod:`labtools.process`.
 """
 
 from __future__ import annotations
 
 import importlib.metadata
-import importlib.util
-import json
 import os
 import re
 import sys
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
 
 from labtools import process
-from labtools.envs.rattler_engine import SolvedPackage
-from labtools.errors import CommandFailedError
-from labtools.pmbench.stats import normalize_name
+from labtools.pmbench import commands as cmd
+from labtools.pmbench import pkgsets
+from labtools.pmbench.sandbox import Sandbox
 
-SCENARIOS = ("solve", "cold", "warm")
-SCENARIO_HELP = {
-    "solve": "solve only (dry run), warm metadata cache",
-    "cold": "create with a fresh, empty package cache",
-    "warm": "create with a package cache filled by the warm-up",
+#: scenario -> what it measures (the same words in the table, the JSON and the docs)
+SCENARIOS: dict[str, str] = {
+    "solve": "solve only (dry run), metadata cached",
+    "warm": "create, package cache filled",
+    "cold": "create, package and metadata caches empty",
+    "install": "install one package into an existing env",
+    "remove": "remove the env",
 }
 #: every contestant name, in display order
-ALL = ("engine", "conda-classic", "conda-libmamba", "mamba", "micromamba", "pixi", "pip", "uv")
+ALL = ("engine", "conda-classic", "conda-libmamba", "mamba", "micromamba", "pip", "uv",
+       "cp-al")
+
+Argv = list[str]
+#: (the timed commands' outcomes, the workspace) -> the package set
+Reader = Callable[[list[process.Completed], "Workspace"], frozenset[str] | None]
 
 
 @dataclass(frozen=True)
 class Probe:
-    """Whether a contestant can run here; ``detail`` is where it was found, or why not."""
+    """Whether a contestant can run here: its version and origin, or why not."""
 
     available: bool
     version: str | None
@@ -49,259 +50,303 @@ class Probe:
 
 @dataclass(frozen=True)
 class Workspace:
-    """Fresh folders for one run: ``prefix`` does not exist yet; ``cache`` may be shared."""
+    """One run: a scratch folder, the env's path (not there yet), the contestant's sandbox."""
 
     root: Path
     prefix: Path
-    cache: Path
+    sandbox: Sandbox
 
 
-class Contestant(Protocol):
-    name: str
-    #: contestants of one family resolve the same kind of packages (conda or pypi)
-    family: str
+@dataclass(frozen=True)
+class Plan:
+    """The commands of one run; ``timed`` run back to back inside the clock."""
 
-    def probe(self) -> Probe: ...
-
-    def run(self, scenario: str, ws: Workspace) -> frozenset[str] | None: ...
-
-
-def package_set(packages: Sequence[SolvedPackage]) -> frozenset[str]:
-    return frozenset(f"{normalize_name(p.name)}=={p.version}" for p in packages)
+    timed: tuple[Argv, ...]
+    setup: tuple[Argv, ...] = ()
+    read: Reader | None = None
+    #: after the timed commands the prefix must exist (create) or be gone (remove)
+    expect_prefix: bool | None = None
 
 
-@contextmanager
-def environ(changes: Mapping[str, str]) -> Iterator[None]:
-    """Set variables for the tools this process starts; restored afterwards."""
-    saved = {k: os.environ.get(k) for k in changes}
-    os.environ.update(changes)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+@dataclass(frozen=True)
+class Request:
+    """What every contestant is asked to do, in its own terms."""
+
+    specs: tuple[str, ...]
+    channels: tuple[str, ...]
+    #: the one package of the install scenario (conda spec / PyPI requirement)
+    add: str | None = None
+    #: PyPI requirements for pip and uv; None: why they cannot take part
+    requirements: tuple[str, ...] | None = None
+    why_not_pypi: str = ""
+    wheelhouse: Path | None = None
+    python: str = field(default_factory=lambda: sys.executable)
 
 
-def tool_probe(tool: str, *, executable: str | None = None) -> Probe:
-    """Found on PATH -> its ``--version``; absent -> the install hint."""
-    found = executable or process.which(tool)
-    if found is None:
-        hint = process.INSTALL_HINTS.get(tool, f"install {tool}")
-        return Probe(False, None, f"{tool} is not on PATH ({hint})")
-    try:
-        done = process.run([found, "--version"], check=False, timeout=60)
-    except CommandFailedError as exc:  # a timeout
-        return Probe(False, None, f"{found} --version failed: {exc.one_line()}")
-    text = (done.stdout + done.stderr).strip()
-    match = re.search(r"\d+\.\d+[\w.+-]*", text)
-    return Probe(True, match.group(0) if match else text.splitlines()[0] if text else "?",
-                 found)
+def version_of(argv: Sequence[str], env: dict[str, str] | None = None) -> str | None:
+    """The first dotted version number a command prints (``--version``)."""
+    done = process.run(argv, env=env, check=False, timeout=120)
+    match = re.search(r"\d+\.\d+[\w.+-]*", done.stdout + done.stderr)
+    return match.group(0) if match else None
 
 
-class EngineContestant:
-    """The built-in engine (py-rattler), through the same backend as ``labtools env create``."""
-
-    name = "engine"
-    family = "conda"
-
-    def __init__(self, specs: Sequence[str], channels: Sequence[str]) -> None:
-        self.specs = list(specs)
-        self.channels = list(channels)
-
-    def probe(self) -> Probe:
-        return Probe(True, importlib.metadata.version("py-rattler"), "py-rattler, in-process")
-
-    def run(self, scenario: str, ws: Workspace) -> frozenset[str]:
-        from labtools.envs.backends import get_backend
-
-        packages = get_backend("rattler").create(
-            ws.prefix, final_prefix=ws.prefix, specs=self.specs, channels=self.channels,
-            cache_dir=ws.cache, dry_run=scenario == "solve")
-        return package_set(packages)
+def find(tool: str) -> str | None:
+    """The tool on PATH, or beside this interpreter (uv, labtools in a venv)."""
+    found = process.which(tool)
+    beside = Path(sys.executable).parent / tool
+    return found or (str(beside) if beside.is_file() else None)
 
 
-class CondaLikeContestant:
-    """conda (with a chosen solver), mamba or micromamba via the env-create backend."""
+def _absent(tool: str) -> Probe:
+    hint = process.INSTALL_HINTS.get(tool, f"install {tool}")
+    return Probe(False, None, f"{tool} is not on PATH ({hint})")
+
+
+class CondaFamily:
+    """conda (with a chosen solver), mamba or micromamba: the env-create backend's flags."""
 
     family = "conda"
 
-    def __init__(self, tool: str, specs: Sequence[str], channels: Sequence[str],
-                 *, solver: str | None = None) -> None:
+    def __init__(self, tool: str, request: Request, *, solver: str | None = None) -> None:
         self.tool = tool
         self.solver = solver
         self.name = f"{tool}-{solver}" if solver else tool
-        self.specs = list(specs)
-        self.channels = list(channels)
+        self.request = request
+        self.exe = find(tool)
+
+    def extra_env(self) -> dict[str, str]:
+        return {"CONDA_SOLVER": self.solver} if self.solver else {}
 
     def probe(self) -> Probe:
-        return tool_probe(self.tool)
+        if self.exe is None:
+            return _absent(self.tool)
+        origin = os.path.realpath(self.exe)
+        version = version_of([self.exe, "--version"])
+        if self.solver is None:
+            return Probe(version is not None, version, origin)
+        return self._probe_solver(version, origin)
 
-    def run(self, scenario: str, ws: Workspace) -> frozenset[str]:
-        from labtools.envs.backends import CondaLikeBackend
+    def _probe_solver(self, version: str | None, origin: str) -> Probe:
+        import json
+        import tempfile
 
-        changes = {"CONDA_PKGS_DIRS": str(ws.cache), "CONDA_ALWAYS_YES": "true"}
-        if self.solver:
-            changes["CONDA_SOLVER"] = self.solver
-        with environ(changes):
-            packages = CondaLikeBackend(self.tool).create(
-                ws.prefix, final_prefix=ws.prefix, specs=self.specs, channels=self.channels,
-                cache_dir=ws.cache, dry_run=scenario == "solve")
-        return package_set(packages)
+        assert self.exe is not None
+        with tempfile.TemporaryDirectory(prefix="labtools-probe-") as tmp:
+            env = Sandbox(Path(tmp)).make().environ(self.extra_env())
+            done = process.run([self.exe, "info", "--json"], env=env, check=False, timeout=120)
+        try:
+            solver = json.loads(done.stdout).get("solver", {})
+        except ValueError:
+            solver = {}
+        if done.returncode != 0 or solver.get("name") != self.solver:
+            why = process.tail(done.stderr or done.stdout, 1) or "no solver in conda info"
+            return Probe(False, version, f"conda {version} at {origin} cannot use the "
+                         f"{self.solver} solver: {why}")
+        agent = str(solver.get("user_agent", "")).replace("solver/", "")
+        return Probe(True, version, f"{origin} ({agent})")
+
+    def plan(self, scenario: str, ws: Workspace) -> Plan | str:
+        assert self.exe is not None
+        r, exe, prefix = self.request, self.exe, ws.prefix
+        create = cmd.conda_create(exe, prefix, r.specs, r.channels)
+        if scenario == "solve":
+            return Plan((cmd.conda_create(exe, prefix, r.specs, r.channels, dry_run=True),),
+                        read=lambda out, _ws: pkgsets.from_conda_json(out[0].stdout))
+        if scenario in ("warm", "cold"):
+            return Plan((create,), read=_read_prefix, expect_prefix=True)
+        if scenario == "install":
+            if r.add is None:
+                return "no package to add (pass --add SPEC)"
+            return Plan((cmd.conda_install(exe, prefix, [r.add], r.channels),),
+                        setup=(create,), read=_read_prefix, expect_prefix=True)
+        return Plan((cmd.conda_remove_env(exe, prefix),), setup=(create,),
+                    expect_prefix=False)
 
 
-class PixiContestant:
-    """pixi (``pixi lock`` for a solve, ``pixi install`` to create) via its backend."""
+def _read_prefix(_out: list[process.Completed], ws: Workspace) -> frozenset[str]:
+    return pkgsets.of_prefix(ws.prefix)
 
-    name = "pixi"
+
+class Engine:
+    """The built-in engine (py-rattler), as a user runs it: the ``labtools`` CLI."""
+
+    name = "engine"
     family = "conda"
+    tool = "engine"
 
-    def __init__(self, specs: Sequence[str], channels: Sequence[str]) -> None:
-        self.specs = list(specs)
-        self.channels = [_channel_url(c) for c in channels]
+    def __init__(self, request: Request) -> None:
+        self.request = request
+
+    def extra_env(self) -> dict[str, str]:
+        return {}
 
     def probe(self) -> Probe:
-        return tool_probe("pixi")
+        from labtools import __version__
 
-    def run(self, scenario: str, ws: Workspace) -> None:
-        from labtools.envs.backends import PixiBackend
+        exe = cmd.labtools_exe()
+        rattler = importlib.metadata.version("py-rattler")
+        return Probe(True, f"{__version__} (py-rattler {rattler})",
+                     f"{' '.join(exe)} env create --backend rattler")
 
-        with environ({"PIXI_CACHE_DIR": str(ws.cache), "RATTLER_CACHE_DIR": str(ws.cache)}):
-            PixiBackend().create(ws.prefix, final_prefix=ws.prefix, specs=self.specs,
-                                 channels=self.channels, cache_dir=ws.cache,
-                                 dry_run=scenario == "solve")
-        return None  # pixi prints no machine-readable package list
-
-
-def _channel_url(channel: str) -> str:
-    from labtools.envs.rattler_engine import channel_url
-
-    return channel_url(channel)
-
-
-def to_pypi(specs: Sequence[str]) -> tuple[list[str] | None, str]:
-    """Conda specs as pip requirements, or ``None`` and why they are not PyPI-only (pure).
-
-    ``numpy=1.26`` -> ``numpy==1.26.*``; ``numpy >=1.2`` -> ``numpy>=1.2``. A spec
-    naming python, a build string or a channel cannot be given to pip or uv.
-    """
-    out: list[str] = []
-    for raw in specs:
-        text = raw.strip()
-        if "::" in text or "[" in text:
-            return None, f"{raw!r} names a channel or build options, which pip and uv lack"
-        match = re.fullmatch(r"([A-Za-z0-9][A-Za-z0-9._-]*)\s*(.*)", text)
-        if match is None:
-            return None, f"{raw!r} is not a package spec pip and uv understand"
-        name, rest = match.group(1), match.group(2).replace(" ", "")
-        if normalize_name(name) == "python":
-            return None, ("the spec asks for python itself, which pip and uv cannot install "
-                          "(give a PyPI-only spec, e.g. --spec 'requests')")
-        if rest.startswith("=") and not rest.startswith("=="):
-            version = rest[1:]
-            if "=" in version:
-                return None, f"{raw!r} pins a conda build string"
-            rest = f"=={version}" if "*" in version else f"=={version}.*"
-        elif rest and not re.match(r"[<>=!~]", rest):
-            rest = f"=={rest}" if "*" in rest else f"=={rest}.*"
-        out.append(name + rest)
-    return out, "PyPI-only spec"
+    def plan(self, scenario: str, ws: Workspace) -> Plan | str:
+        r, prefix = self.request, ws.prefix
+        create = cmd.engine_create(prefix, r.specs, r.channels)
+        if scenario == "solve":
+            return Plan((cmd.engine_create(prefix, r.specs, r.channels, dry_run=True),),
+                        read=lambda out, _ws: pkgsets.from_labtools_json(out[0].stdout))
+        if scenario in ("warm", "cold"):
+            return Plan((create,), read=_read_prefix, expect_prefix=True)
+        if scenario == "install":
+            if r.add is None:
+                return "no package to add (pass --add SPEC)"
+            return Plan((cmd.engine_install(prefix, [r.add], r.channels),), setup=(create,),
+                        read=_read_prefix, expect_prefix=True)
+        return Plan((cmd.engine_remove_env(prefix),), setup=(create,), expect_prefix=False)
 
 
-def _index_args(find_links: Path | None) -> list[str]:
-    return ["--no-index", "--find-links", str(find_links)] if find_links else []
-
-
-def dist_infos(target: Path) -> frozenset[str]:
-    """``name==version`` of every ``*.dist-info`` folder in an install target."""
-    found = set()
-    for info in target.glob("*.dist-info"):
-        name, _, version = info.name[: -len(".dist-info")].partition("-")
-        found.add(f"{normalize_name(name)}=={version}")
-    return frozenset(found)
-
-
-class _PyPIContestant:
-    """What pip and uv share: PyPI requirements (None: the spec is not PyPI-only)."""
+class _PyPI:
+    """pip and uv: a bare venv of this interpreter, filled from a local wheelhouse by the
+    installer from outside (``pip --python``, ``uv pip --python``)."""
 
     family = "pypi"
 
-    def __init__(self, requirements: Sequence[str] | None, why_not: str,
-                 find_links: Path | None = None) -> None:
-        self.requirements = list(requirements or [])
-        self.why_not = why_not if requirements is None else ""
-        self.find_links = find_links
+    def __init__(self, request: Request) -> None:
+        self.request = request
+
+    def extra_env(self) -> dict[str, str]:
+        return {}
+
+    def _why_not(self) -> str | None:
+        r = self.request
+        if r.requirements is None:
+            return r.why_not_pypi
+        if r.wheelhouse is None:
+            return ("no wheelhouse with the PyPI wheels of these packages "
+                    "(pass --wheelhouse DIR, or keep the wheels in CHANNEL/wheels)")
+        return None
+
+    def solve_base(self, ws: Workspace) -> Path:
+        """The venv dry runs solve for (made once per sandbox, untimed)."""
+        return ws.sandbox.root / "solve-venv"
+
+    def requirements(self) -> list[str]:
+        return list(self.request.requirements or ())
+
+    def _read(self, _out: list[process.Completed], ws: Workspace) -> frozenset[str]:
+        return pkgsets.of_prefix(ws.prefix, drop=pkgsets.VENV_SEEDS)
 
 
-class PipContestant(_PyPIContestant):
-    """pip of this interpreter: ``--dry-run --report`` to solve, ``--target`` to create."""
-
+class Pip(_PyPI):
     name = "pip"
+    tool = "pip"
 
     def probe(self) -> Probe:
-        if self.why_not:
-            return Probe(False, None, self.why_not)
-        if importlib.util.find_spec("pip") is None:
-            return Probe(False, None, f"pip is not installed in {sys.prefix}")
-        return Probe(True, importlib.metadata.version("pip"), f"{sys.executable} -m pip")
+        why = self._why_not()
+        if why:
+            return Probe(False, None, why)
+        python = self.request.python
+        version = version_of([python, "-m", "pip", "--version"])
+        if version is None:
+            return Probe(False, None, f"{python} has no pip (python -m ensurepip)")
+        return Probe(True, version, f"{python} -m pip --python VENV (venv --without-pip)")
 
-    def run(self, scenario: str, ws: Workspace) -> frozenset[str]:
-        argv = [sys.executable, "-m", "pip", "install", "--quiet", "--no-input",
-                "--disable-pip-version-check", "--cache-dir", str(ws.cache),
-                *_index_args(self.find_links)]
+    def plan(self, scenario: str, ws: Workspace) -> Plan | str:
+        r, prefix = self.request, ws.prefix
+        assert r.wheelhouse is not None
+        make = cmd.venv_create(r.python, prefix)
+        install = cmd.pip_install(r.python, prefix, self.requirements(), r.wheelhouse)
         if scenario == "solve":
-            report = ws.root / "pip-report.json"
-            process.run([*argv, "--dry-run", "--ignore-installed", "--report", str(report),
-                         *self.requirements])
-            data = json.loads(report.read_text(encoding="utf-8"))
-            return frozenset(
-                f"{normalize_name(item['metadata']['name'])}=={item['metadata']['version']}"
-                for item in data.get("install", []))
-        # no byte-compiling: uv and the engine do not compile either
-        process.run([*argv, "--no-compile", "--target", str(ws.prefix), *self.requirements])
-        return dist_infos(ws.prefix)
+            base, report = self.solve_base(ws), ws.root / "pip-report.json"
+            setup = () if base.exists() else (cmd.venv_create(r.python, base),)
+            return Plan((cmd.pip_install(r.python, base, self.requirements(), r.wheelhouse,
+                                         report=report),), setup=setup,
+                        read=lambda _out, _ws: pkgsets.from_pip_report(
+                            report.read_text(encoding="utf-8")))
+        if scenario in ("warm", "cold"):
+            return Plan((make, install), read=self._read, expect_prefix=True)
+        if scenario == "install":
+            if r.add is None:
+                return "no package to add (pass --add SPEC)"
+            return Plan((cmd.pip_install(r.python, prefix, [r.add], r.wheelhouse),),
+                        setup=(make, install), read=self._read, expect_prefix=True)
+        return Plan((cmd.remove_tree(prefix),), setup=(make, install), expect_prefix=False)
 
 
-class UvContestant(_PyPIContestant):
-    """uv: ``uv pip compile`` to solve, ``uv pip install --target`` to create."""
-
+class Uv(_PyPI):
     name = "uv"
+    tool = "uv"
 
-    def __init__(self, requirements: Sequence[str] | None, why_not: str,
-                 find_links: Path | None = None) -> None:
-        super().__init__(requirements, why_not, find_links)
-        beside = Path(sys.executable).parent / "uv"
-        self.executable = process.which("uv") or (str(beside) if beside.is_file() else None)
+    def __init__(self, request: Request) -> None:
+        super().__init__(request)
+        self.exe = find("uv")
 
     def probe(self) -> Probe:
-        if self.why_not:
-            return Probe(False, None, self.why_not)
-        return tool_probe("uv", executable=self.executable)
+        why = self._why_not()
+        if why:
+            return Probe(False, None, why)
+        if self.exe is None:
+            return Probe(False, None, "uv is not on PATH (pip install uv)")
+        return Probe(True, version_of([self.exe, "--version"]), os.path.realpath(self.exe))
 
-    def run(self, scenario: str, ws: Workspace) -> frozenset[str]:
-        assert self.executable is not None
-        common = ["--quiet", "--no-config", "--cache-dir", str(ws.cache),
-                  "--python", sys.executable, *_index_args(self.find_links)]
+    def plan(self, scenario: str, ws: Workspace) -> Plan | str:
+        r, prefix, uv = self.request, ws.prefix, self.exe
+        assert r.wheelhouse is not None and uv is not None
+        make = cmd.uv_venv(uv, r.python, prefix)
+        install = cmd.uv_install(uv, prefix, self.requirements(), r.wheelhouse)
         if scenario == "solve":
-            done = process.run([self.executable, "pip", "compile", "-", "--no-header",
-                                "--no-annotate", *common],
-                               input="\n".join(self.requirements) + "\n")
-            pins = [line.strip() for line in done.stdout.splitlines()
-                    if "==" in line and not line.lstrip().startswith("#")]
-            return frozenset(
-                f"{normalize_name(n)}=={v}" for n, _, v in (p.partition("==") for p in pins))
-        process.run([self.executable, "pip", "install", "--target", str(ws.prefix), *common,
-                     *self.requirements])
-        return dist_infos(ws.prefix)
+            base = self.solve_base(ws)
+            setup = () if base.exists() else (cmd.uv_venv(uv, r.python, base),)
+            return Plan((cmd.uv_install(uv, base, self.requirements(), r.wheelhouse,
+                                        dry_run=True),), setup=setup,
+                        read=lambda out, _ws: pkgsets.from_uv_dry_run(
+                            out[0].stdout + out[0].stderr))
+        if scenario in ("warm", "cold"):
+            return Plan((make, install), read=self._read, expect_prefix=True)
+        if scenario == "install":
+            if r.add is None:
+                return "no package to add (pass --add SPEC)"
+            return Plan((cmd.uv_install(uv, prefix, [r.add], r.wheelhouse),),
+                        setup=(make, install), read=self._read, expect_prefix=True)
+        return Plan((cmd.remove_tree(prefix),), setup=(make, install), expect_prefix=False)
 
 
-class CommandContestant:
-    """Any command as a contestant (tests, the harness-overhead benchmark).
+class HardlinkCopy:
+    """``cp -al`` of an env the engine made: the floor of a warm create (no solve, no I/O
+    but directory entries). Takes part in the warm scenario only."""
 
-    Its package set is the set of lines it prints, so agreement checks can be tested.
-    """
+    name = "cp-al"
+    family = "floor"
+    tool = "cp"
+
+    def __init__(self, request: Request) -> None:
+        self.request = request
+        self.exe = find("cp")
+
+    def extra_env(self) -> dict[str, str]:
+        return {}
+
+    def probe(self) -> Probe:
+        if self.exe is None:
+            return Probe(False, None, "cp is not on PATH (install coreutils)")
+        return Probe(True, version_of([self.exe, "--version"]),
+                     f"{os.path.realpath(self.exe)} -al of the engine's finished env")
+
+    def plan(self, scenario: str, ws: Workspace) -> Plan | str:
+        if scenario != "warm":
+            return "the hard-link copy is the floor of a warm create only"
+        r = self.request
+        template = ws.sandbox.root / "template" / "env"
+        setup = () if template.exists() else (
+            cmd.engine_create(template, r.specs, r.channels),)
+        return Plan((cmd.hardlink_copy(template, ws.prefix),), setup=setup,
+                    read=_read_prefix, expect_prefix=True)
+
+
+class Command:
+    """Any command as a contestant, the same in every scenario (tests, the harness's own
+    overhead benchmark). Its package set is the set of lines it prints."""
+
+    tool = "command"
 
     def __init__(self, name: str, argv: Sequence[str], *, family: str = "command",
                  version: str = "n/a") -> None:
@@ -310,36 +355,37 @@ class CommandContestant:
         self.family = family
         self.version = version
 
+    def extra_env(self) -> dict[str, str]:
+        return {}
+
     def probe(self) -> Probe:
-        found = process.which(self.argv[0]) if os.sep not in self.argv[0] else self.argv[0]
+        found = find(self.argv[0]) if os.sep not in self.argv[0] else self.argv[0]
         if found is None or not Path(found).exists():
             return Probe(False, None, f"{self.argv[0]} is not on PATH")
         return Probe(True, self.version, found)
 
-    def run(self, scenario: str, ws: Workspace) -> frozenset[str]:
-        done = process.run(self.argv, cwd=ws.root)
-        return frozenset(line for line in done.stdout.splitlines() if line.strip())
+    def plan(self, scenario: str, ws: Workspace) -> Plan | str:
+        return Plan((self.argv,), read=lambda out, _ws: frozenset(
+            line for line in out[0].stdout.splitlines() if line.strip()))
 
 
-def build_contestants(
-    names: Sequence[str], *, specs: Sequence[str], channels: Sequence[str],
-    find_links: Path | None = None,
-) -> list[Contestant]:
+Contestant = CondaFamily | Engine | Pip | Uv | HardlinkCopy | Command
+
+
+def build_contestants(names: Sequence[str], request: Request) -> list[Contestant]:
     """The named contestants for a request (unknown names are the caller's to reject)."""
-    requirements, why = to_pypi(specs)
-    makers: dict[str, Contestant] = {}
+    out: list[Contestant] = []
     for name in names:
         if name == "engine":
-            makers[name] = EngineContestant(specs, channels)
+            out.append(Engine(request))
         elif name in ("conda-classic", "conda-libmamba"):
-            makers[name] = CondaLikeContestant("conda", specs, channels,
-                                               solver=name.split("-", 1)[1])
+            out.append(CondaFamily("conda", request, solver=name.split("-", 1)[1]))
         elif name in ("mamba", "micromamba"):
-            makers[name] = CondaLikeContestant(name, specs, channels)
-        elif name == "pixi":
-            makers[name] = PixiContestant(specs, channels)
+            out.append(CondaFamily(name, request))
         elif name == "pip":
-            makers[name] = PipContestant(requirements, why, find_links)
+            out.append(Pip(request))
         elif name == "uv":
-            makers[name] = UvContestant(requirements, why, find_links)
-    return [makers[n] for n in names if n in makers]
+            out.append(Uv(request))
+        elif name == "cp-al":
+            out.append(HardlinkCopy(request))
+    return out

@@ -5,24 +5,26 @@ Pure of measuring: everything here reads a :class:`~labtools.pmbench.api.BenchRe
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from labtools.errors import UsageError
 from labtools.pmbench.api import BenchResult
+from labtools.pmbench.contestants import SCENARIOS
 from labtools.pmbench.harness import Measurement
 
-HEADERS = ("scenario", "contestant", "version", "median", "p95", "min", "max", "runs",
-           "x base", "pkgs")
-
-
-SCENARIO_TITLES = {"solve": "solve only", "cold": "create, empty cache",
-                   "warm": "create, filled cache"}
+HEADERS = ("scenario", "contestant", "version", "median", "p25-p75", "min", "max", "runs",
+           "x base", "pkgs", "note")
 
 
 def _fmt(seconds: float) -> str:
-    return f"{seconds:.3f}"
+    return f"{seconds:.3f}" if seconds < 10 else f"{seconds:.2f}"
+
+
+def _note(m: Measurement) -> str:
+    return f"~ {', '.join(m.peers)}" if m.peers else ""
 
 
 def rows(result: BenchResult) -> Iterator[tuple[str, ...]]:
@@ -30,18 +32,18 @@ def rows(result: BenchResult) -> Iterator[tuple[str, ...]]:
     versions = {c.name: c.version or "?" for c in result.run.contestants}
     for m in result.run.measurements:
         version = versions.get(m.contestant, "?")
+        if m.status == "n/a":
+            continue  # see na_lines
         if m.status != "ok" or m.stats is None:
-            yield (m.scenario, m.contestant, version, "failed", "-", "-", "-",
-                   str(len(m.samples)), "-", m.error or "no counted runs")
+            yield (m.scenario, m.contestant, version, m.status, "-", "-", "-",
+                   str(len(m.samples)), "-", "-", m.error or "no counted runs")
             continue
         s = m.stats
         ratio = f"{m.ratio:.2f}" if m.ratio is not None else "-"
-        yield (m.scenario, m.contestant, version, _fmt(s.median), _fmt(s.p95), _fmt(s.min),
-               _fmt(s.max), str(s.runs), ratio, _packages(m))
-
-
-def _packages(m: Measurement) -> str:
-    return "?" if m.packages is None else str(len(m.packages))
+        pkgs = "?" if m.packages is None else str(len(m.packages))
+        yield (m.scenario, m.contestant, version, _fmt(s.median),
+               f"{_fmt(s.p25)}-{_fmt(s.p75)}", _fmt(s.min), _fmt(s.max), str(s.runs), ratio,
+               pkgs, _note(m))
 
 
 def absent_lines(result: BenchResult) -> list[str]:
@@ -60,17 +62,42 @@ def agreement_lines(result: BenchResult) -> list[str]:
     return out
 
 
+def na_lines(result: BenchResult) -> list[str]:
+    """Scenarios that do not apply to a contestant, one line per contestant."""
+    skipped: dict[tuple[str, str], list[str]] = {}
+    for m in result.run.measurements:
+        if m.status == "n/a":
+            skipped.setdefault((m.contestant, m.error or ""), []).append(m.scenario)
+    return [f"{name} ({', '.join(scenarios)}): {why}"
+            for (name, why), scenarios in skipped.items()]
+
+
+def failure_lines(result: BenchResult) -> list[str]:
+    return [f"{m.contestant} ({m.scenario}): {m.error}" for m in result.run.measurements
+            if m.status == "failed"]
+
+
 def summary_lines(result: BenchResult) -> list[str]:
-    run = result.run
-    return [
+    run, mach = result.run, result.machine
+    lines = [
         f"spec: {' '.join(result.specs)}"
-        + (f"  (PyPI: {' '.join(result.pypi_specs)})" if result.pypi_specs else ""),
-        f"channels: {', '.join(result.channels) or '(none)'}",
+        + (f"  (pip/uv: {' '.join(result.pypi_specs)})" if result.pypi_specs else ""),
+        f"channels: {', '.join(result.channels)}"
+        + (f"; wheelhouse: {result.wheelhouse}" if result.wheelhouse else ""),
+        f"install scenario adds: {result.add or '(none found)'}"
+        + ("; pip requested by name (python brings it with some tools only)"
+           if result.pip_added else ""),
         f"{run.warmup} warm-up + {run.repeats} counted runs each, interleaved; "
-        f"baseline: {run.baseline or '-'}; harness overhead {run.overhead_per_run * 1e3:.2f} "
-        "ms per run",
-        f"machine: {result.machine.get('platform')}, {result.machine.get('cpus')} CPUs",
+        f"baseline: {run.baseline or '-'}; whole processes; {run.seconds:.0f} s in all, "
+        f"{run.timed_seconds:.0f} s of it timed",
+        f"machine: {mach.get('cpu')}, {mach.get('usable_cores')} of {mach.get('cores')} "
+        f"cores usable, {mach.get('memory', '?')}; disk {mach.get('disk', '?')}",
+        f"load average (1/5/15 min) before {mach.get('load_before')}, "
+        f"after {mach.get('load_after', '?')}",
     ]
+    if run.interrupted:
+        lines.insert(0, "INTERRUPTED: a partial result, with the runs finished so far")
+    return lines
 
 
 def table(result: BenchResult) -> Any:
@@ -79,48 +106,57 @@ def table(result: BenchResult) -> Any:
     from rich.console import Group
     from rich.table import Table
 
-    # scenario is the table's title; the run count is in the summary line
     keep = [i for i, name in enumerate(HEADERS) if name not in ("scenario", "runs")]
     tables = []
     for scenario in result.run.scenarios:
-        t = Table(title=f"{scenario}: {SCENARIO_TITLES.get(scenario, scenario)} (seconds)",
+        t = Table(title=f"{scenario}: {SCENARIOS.get(scenario, scenario)} (seconds)",
                   box=box.SIMPLE_HEAD, title_justify="left")
         for i in keep:
-            t.add_column(HEADERS[i], no_wrap=True)
+            t.add_column(HEADERS[i], no_wrap=HEADERS[i] != "note")
         for row in rows(result):
-            if row[0] != scenario:
-                continue
-            cells = [row[i] for i in keep]
-            if row[3] == "failed":
-                cells[-1] = "see below"
-            t.add_row(*cells)
+            if row[0] == scenario:
+                t.add_row(*[row[i] for i in keep])
         tables.append(t)
     return Group(*tables)
 
 
-def failure_lines(result: BenchResult) -> list[str]:
-    return [f"{m.contestant} ({m.scenario}): {m.error}" for m in result.run.measurements
-            if m.status != "ok"]
+def command_lines(result: BenchResult) -> list[str]:
+    """The timed command of each contestant per scenario, sandbox paths shortened."""
+    import re
+
+    out = []
+    for m in result.run.measurements:
+        if m.commands:
+            text = " && ".join(shlex.join(step) for step in m.commands)
+            text = re.sub(r"\S*/labtools-bench-[^/\s]+/(?:sb|cold)-\d+", "$SANDBOX", text)
+            out.append(f"{m.scenario} {m.contestant}: {text}")
+    return out
 
 
 def markdown(result: BenchResult) -> str:
-    """The result as a Markdown page section: summary, table, absent, agreement."""
+    """The result as a Markdown page section: summary, tables, absent, agreement."""
     lines = [f"- {line}" for line in summary_lines(result)]
-    lines += ["", "Times in seconds; x base = median / the baseline's median.", "",
-              "| " + " | ".join(HEADERS) + " |", "|" + "---|" * len(HEADERS)]
-    for row in rows(result):
-        lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |")
+    lines += ["", "Times in seconds, whole processes; x base = median / the baseline's "
+              "median; ~ NAME: not distinguishable from NAME (their p25-p75 overlap)."]
+    for scenario in result.run.scenarios:
+        lines += ["", f"**{scenario}**: {SCENARIOS.get(scenario, scenario)}", "",
+                  "| " + " | ".join(HEADERS[1:]) + " |", "|" + "---|" * (len(HEADERS) - 1)]
+        for row in rows(result):
+            if row[0] == scenario:
+                lines.append("| " + " | ".join(c.replace("|", "\\|") for c in row[1:]) + " |")
+    for line in na_lines(result):
+        lines += ["", f"Not applicable: {line}"]
     absent = absent_lines(result)
     if absent:
         lines += ["", "Absent contestants:", ""] + [f"- {line}" for line in absent]
     agree = agreement_lines(result)
     if agree:
-        lines += ["", "Resolved package sets:", ""] + [f"- {line}" for line in agree]
+        lines += ["", "Package sets:", ""] + [f"- {line}" for line in agree]
     return "\n".join(lines) + "\n"
 
 
 def plot(result: BenchResult, path: Path | str) -> Path:
-    """Box plots of the counted runs, one panel per scenario, saved as PNG or SVG."""
+    """Box plots of every counted run, one panel per scenario, ratios to the baseline."""
     out = Path(path)
     if out.suffix.lower() not in (".png", ".svg"):
         raise UsageError(f"cannot write a plot to {out.name}", hint="use a .png or .svg file")
@@ -128,28 +164,48 @@ def plot(result: BenchResult, path: Path | str) -> Path:
 
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
-    from matplotlib.ticker import FuncFormatter
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
-    scenarios = list(result.run.scenarios)
-    fig = Figure(figsize=(4.0 * max(1, len(scenarios)), 3.6), layout="constrained")
-    axes = fig.subplots(1, max(1, len(scenarios)), squeeze=False)[0]
-    for ax, scenario in zip(axes, scenarios, strict=False):
-        measured = [m for m in result.run.measurements
-                    if m.scenario == scenario and m.status == "ok" and m.samples]
-        labels = [m.contestant for m in measured]
+    run = result.run
+    panels = [[m for m in run.measurements if m.scenario == s and m.status == "ok"
+               and m.samples] for s in run.scenarios]
+    heights = [0.9 + 0.32 * max(1, len(p)) for p in panels]
+    fig = Figure(figsize=(6.4, sum(heights) + 1.2), layout="constrained")
+    axes = fig.subplots(len(panels), 1, squeeze=False, height_ratios=heights)[:, 0]
+    plain = FuncFormatter(lambda value, _pos: f"{value:g}")
+    versions = {c.name: c.version or "?" for c in run.contestants}
+    for ax, scenario, measured in zip(axes, run.scenarios, panels, strict=True):
+        measured = sorted(measured, key=lambda m: m.stats.median if m.stats else 0.0,
+                          reverse=True)
         if measured:
-            ax.boxplot([[t * 1e3 for t in m.samples] for m in measured], tick_labels=labels)
-            ax.set_yscale("log")
-            plain = FuncFormatter(lambda value, _pos: f"{value:g}")
-            ax.yaxis.set_major_formatter(plain)
-            ax.yaxis.set_minor_formatter(plain)
+            ax.boxplot([list(m.samples) for m in measured], orientation="horizontal",
+                       tick_labels=[f"{m.contestant} {versions[m.contestant]}"[:34]
+                                    for m in measured], widths=0.6)
+            ax.set_xscale("log")
+            ax.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+            ax.xaxis.set_major_formatter(plain)
+            ax.xaxis.set_minor_formatter(NullFormatter())
+            for m in measured:
+                if m.contestant == run.baseline and m.stats is not None:
+                    ax.axvline(m.stats.median, color="grey", linestyle="--", linewidth=0.8)
+            for y, m in enumerate(measured, start=1):
+                if m.ratio is not None and m.stats is not None:
+                    ax.annotate(f"{m.ratio:.2f}x", (m.stats.max, y), xytext=(6, 0),
+                                textcoords="offset points", va="center", fontsize=8)
+            ax.margins(x=0.15)
         else:
             ax.text(0.5, 0.5, "no successful runs", ha="center", va="center",
                     transform=ax.transAxes)
-        ax.set_title(scenario)
-        ax.set_ylabel("milliseconds (log scale)")
-        ax.grid(axis="y", alpha=0.3)
-    fig.suptitle(f"labtools bench: {' '.join(result.specs)}")
+        ax.set_title(f"{scenario}: {SCENARIOS.get(scenario, scenario)}", fontsize=10,
+                     loc="left")
+        ax.tick_params(axis="y", labelsize=8)
+        ax.grid(axis="x", alpha=0.3)
+    axes[-1].set_xlabel(f"seconds (log scale); ratios to {run.baseline or '-'}")
+    mach = result.machine
+    fig.suptitle(f"labtools bench: {' '.join(result.specs)}", fontsize=11)
+    fig.supxlabel(f"{mach.get('cpu')}, {mach.get('usable_cores')} cores, "
+                  f"{mach.get('memory')}, load {mach.get('load_before')}; "
+                  f"{run.warmup}+{run.repeats} runs, interleaved", fontsize=7)
     out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out)
+    fig.savefig(out, dpi=110)
     return out

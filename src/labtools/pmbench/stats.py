@@ -2,21 +2,37 @@
 
 from __future__ import annotations
 
+import itertools
 import math
+import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+
+#: fewest counted runs per contestant and scenario: a median and quartiles need them
+MIN_REPEATS = 7
 
 
 @dataclass(frozen=True)
 class Stats:
-    """Summary of one contestant's counted runs in one scenario (seconds)."""
+    """Summary of one contestant's counted runs in one scenario (seconds).
+
+    ``p25``..``p75`` is the spread (interquartile range) used to decide whether two
+    contestants can be told apart; ``stdev`` is the sample standard deviation.
+    """
 
     runs: int
     median: float
+    p25: float
+    p75: float
     p95: float
     min: float
     max: float
     mean: float
+    stdev: float
+
+    @property
+    def iqr(self) -> float:
+        return self.p75 - self.p25
 
 
 @dataclass(frozen=True)
@@ -42,35 +58,44 @@ def percentile(samples: Sequence[float], q: float) -> float:
 
 
 def summarize(samples: Sequence[float]) -> Stats:
-    """Median, p95, min, max and mean of *samples*."""
+    """Median, quartiles, p95, min, max, mean and standard deviation of *samples*."""
     if not samples:
         raise ValueError("no samples to summarize")
     return Stats(
         runs=len(samples),
         median=percentile(samples, 50),
+        p25=percentile(samples, 25),
+        p75=percentile(samples, 75),
         p95=percentile(samples, 95),
         min=min(samples),
         max=max(samples),
         mean=sum(samples) / len(samples),
+        stdev=statistics.stdev(samples) if len(samples) > 1 else 0.0,
     )
 
 
 def schedule(
     scenarios: Sequence[str], contestants: Sequence[str], *, warmup: int, repeats: int
 ) -> list[Slot]:
-    """Interleaved order: per scenario, round by round, every contestant once (A B A B ...).
+    """Interleaved order: round by round, each scenario, every contestant once.
 
-    The first *warmup* rounds are not counted, so drift (caches, CPU clocks, other
-    load) hits every contestant equally instead of whichever ran last.
+    Within a round each scenario starts one contestant later than in the round
+    before (A B C, then B C A, then C A B, ...), so no contestant always runs right
+    after the same other one (whose disk writes or cache pressure it would inherit).
+    Scenarios keep their given order inside a round (install and remove use the env
+    the round's warm create made). The first *warmup* rounds are not counted, so
+    drift (caches, CPU clocks, other load) hits every contestant alike.
     """
     if warmup < 0 or repeats < 1:
         raise ValueError("need warmup >= 0 and repeats >= 1")
-    return [
-        Slot(scenario, rnd, name, rnd >= warmup)
-        for scenario in scenarios
-        for rnd in range(warmup + repeats)
-        for name in contestants
-    ]
+    slots = []
+    n = len(contestants)
+    for rnd in range(warmup + repeats):
+        for scenario in scenarios:
+            for i in range(n):
+                name = contestants[(i + rnd) % n]
+                slots.append(Slot(scenario, rnd, name, rnd >= warmup))
+    return slots
 
 
 def ratios(medians: Mapping[str, float], baseline: str) -> dict[str, float]:
@@ -79,6 +104,23 @@ def ratios(medians: Mapping[str, float], baseline: str) -> dict[str, float]:
     if base is None or base <= 0:
         return {}
     return {name: value / base for name, value in medians.items()}
+
+
+def indistinguishable(stats: Mapping[str, Stats]) -> dict[str, list[str]]:
+    """Which neighbours (by median) each contestant cannot be told apart from.
+
+    Two contestants next to each other in median order are *not distinguishable*
+    when their interquartile ranges overlap: the spread of their runs is wider than
+    the gap between them, so which one is faster may be noise. Only neighbours are
+    compared; the result is symmetric.
+    """
+    ordered = sorted(stats, key=lambda name: stats[name].median)
+    out: dict[str, list[str]] = {name: [] for name in ordered}
+    for faster, slower in itertools.pairwise(ordered):
+        if stats[faster].p75 >= stats[slower].p25:
+            out[faster].append(slower)
+            out[slower].append(faster)
+    return {name: sorted(peers) for name, peers in out.items() if peers}
 
 
 def agreement(package_sets: Mapping[str, frozenset[str]]) -> tuple[bool, dict[str, list[str]]]:

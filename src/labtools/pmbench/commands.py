@@ -1,0 +1,119 @@
+"""The command lines each contestant runs, in one place.
+
+Every timed run is one or more whole processes built here. For conda, mamba and
+micromamba these are the commands ``labtools env create --backend TOOL`` runs (the
+flags of ``labtools.envs.backends``); when the env adapters expose their argv, this
+module asks them instead. The built-in engine is timed through the ``labtools`` CLI
+itself, so its start-up counts exactly as every other tool's does.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+Argv = list[str]
+
+
+def _channels(channels: Sequence[str]) -> list[str]:
+    out = ["--override-channels"] if channels else []
+    for channel in channels:
+        out += ["--channel", channel]
+    return out
+
+
+def conda_create(exe: str, prefix: Path, specs: Sequence[str], channels: Sequence[str],
+                 *, dry_run: bool = False) -> Argv:
+    """conda / mamba / micromamba ``create`` (the env-create backend's flags)."""
+    argv = [exe, "create", "--prefix", str(prefix), "--yes", "--json", *_channels(channels)]
+    if dry_run:
+        argv.append("--dry-run")
+    return [*argv, *specs]
+
+
+def conda_install(exe: str, prefix: Path, specs: Sequence[str],
+                  channels: Sequence[str]) -> Argv:
+    return [exe, "install", "--prefix", str(prefix), "--yes", "--json", *_channels(channels),
+            *specs]
+
+
+def conda_remove_env(exe: str, prefix: Path) -> Argv:
+    return [exe, "env", "remove", "--prefix", str(prefix), "--yes"]
+
+
+def labtools_exe() -> list[str]:
+    """The ``labtools`` console script beside this interpreter (what a user types)."""
+    script = Path(sys.executable).parent / "labtools"
+    return [str(script)] if script.is_file() else [sys.executable, "-m", "labtools"]
+
+
+def engine_create(prefix: Path, specs: Sequence[str], channels: Sequence[str],
+                  *, dry_run: bool = False) -> Argv:
+    """``labtools env create NAME ... --backend rattler --root PARENT`` for *prefix*."""
+    argv = [*labtools_exe(), "env", "create", prefix.name, *specs, "--backend", "rattler",
+            "--root", str(prefix.parent), "--json"]
+    for channel in channels:
+        argv += ["--channel", channel]
+    if dry_run:
+        argv.append("--dry-run")
+    return argv
+
+
+def engine_install(prefix: Path, specs: Sequence[str], channels: Sequence[str]) -> Argv:
+    """labtools has no ``env install`` yet: ``env update ENV SPEC`` adds a package.
+
+    ``--no-verify`` skips labtools' own import and kernel check after the change, which
+    no other contestant does.
+    """
+    argv = [*labtools_exe(), "env", "update", str(prefix), *specs, "--yes", "--no-verify",
+            "--json"]
+    for channel in channels:
+        argv += ["--channel", channel]
+    return argv
+
+
+def engine_remove_env(prefix: Path) -> Argv:
+    return [*labtools_exe(), "env", "remove", str(prefix), "--yes", "--json"]
+
+
+def _index(wheelhouse: Path) -> list[str]:
+    return ["--no-index", "--find-links", str(wheelhouse)]
+
+
+def venv_create(python: str, prefix: Path) -> Argv:
+    """A bare venv (no pip inside): pip and uv both install into it from outside."""
+    return [python, "-m", "venv", "--without-pip", str(prefix)]
+
+
+def pip_install(python: str, prefix: Path, requirements: Sequence[str], wheelhouse: Path,
+                *, report: Path | None = None) -> Argv:
+    """pip of *python* installing into the venv at *prefix* (``pip --python``); with
+    *report*, a dry run that writes pip's JSON report."""
+    argv = [python, "-m", "pip", "--python", str(prefix / "bin" / "python"), "install",
+            *_index(wheelhouse)]
+    if report is not None:
+        argv += ["--dry-run", "--ignore-installed", "--report", str(report)]
+    return [*argv, *requirements]
+
+
+def uv_venv(uv: str, python: str, prefix: Path) -> Argv:
+    return [uv, "venv", "--python", python, str(prefix)]
+
+
+def uv_install(uv: str, prefix: Path, requirements: Sequence[str], wheelhouse: Path,
+               *, dry_run: bool = False) -> Argv:
+    argv = [uv, "pip", "install", "--python", str(prefix / "bin" / "python"),
+            *_index(wheelhouse)]
+    if dry_run:
+        argv.append("--dry-run")
+    return [*argv, *requirements]
+
+
+def remove_tree(prefix: Path) -> Argv:
+    """A venv has no remove command: deleting its folder is how it is removed."""
+    return ["rm", "-rf", "--", str(prefix)]
+
+
+def hardlink_copy(source: Path, target: Path) -> Argv:
+    return ["cp", "-al", str(source), str(target)]
