@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.labtools-installed
 JOBS   ?= 2
 
-.PHONY: setup handbook handbook-env test lint typecheck pytest bench clean-build serve schemas
+.PHONY: setup handbook handbook-env test lint typecheck pytest bench bench-large clean-build serve schemas
 
 # The dev environment: labtools editable with the dev extras (the runtime alone is
 # `pip install .`). Each step says what it does and how long it took.
@@ -51,7 +51,13 @@ pytest: $(STAMP)
 	$(BIN)/pytest
 
 bench: $(STAMP)
-	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+	@for b in bench/*.py; do [ "$$b" = bench/large_case.py ] && continue; \
+	  echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+# `labtools bench`'s large case, one command: mirror (cached), wheelhouse, every contestant
+# and scenario; the table, JSON and plot land in build/bench-large/ (ARGS: more bench options)
+bench-large: $(STAMP)
+	$(BIN)/python bench/large_case.py -- $(ARGS)
 
 # live preview on 127.0.0.1:8000: an edited tutorial re-executes and the page reloads
 serve: $(STAMP)

@@ -168,16 +168,19 @@ for scenario, against, target in [("solve", "micromamba", 1.0), ("warm", "microm
 #
 # The small request above mostly measures start-up and linking. A scientific stack
 # (numpy, scipy, pandas, matplotlib, JupyterLab and their dependencies, well over a
-# hundred packages) shows the solvers at work. `labtools channel mirror` builds a
-# local channel for it from PyPI wheels, with several versions of each package so
-# the solvers have choices, and keeps the wheels for pip and uv:
+# hundred and fifty packages) shows the solvers at work. In a clone of labtools it is
+# one command:
 #
 # ```bash
-# labtools channel mirror bench/large-environment.yml large-channel --versions 3
-# labtools bench --file bench/large-environment.yml --channel large-channel --wheelhouse ~/.cache/labtools/mirror/wheels
+# make bench-large
 # ```
 #
-# `--contestants conda-libmamba,mamba,micromamba` narrows the field, `--scenarios
+# It builds a local channel for `bench/large-environment.yml` from real PyPI wheels
+# (`labtools channel mirror --versions 3`: several versions of each package, so the
+# solvers have choices; cached, so only the first run downloads), gives pip and uv the
+# same wheels, runs every contestant in every scenario and writes the table, the JSON
+# and the plot into `build/bench-large/`. `make bench-large ARGS="..."` passes options
+# on to `labtools bench`: `--contestants conda-libmamba,mamba,micromamba` narrows the field, `--scenarios
 # solve,warm` the scenarios, `--baseline micromamba` changes the reference of the
 # ratios, and `--repeats 15` buys a tighter median. Ctrl-C stops the running tool,
 # removes every temporary environment and prints what was measured so far.

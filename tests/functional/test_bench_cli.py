@@ -10,9 +10,10 @@ import pytest
 from click.testing import CliRunner
 
 from labtools.cli import cli
-from labtools.cli.bench import CONTESTANTS, SCENARIOS
+from labtools.cli.bench import CONTESTANTS, SCENARIOS, UNSUPPORTED
 from labtools.pmbench.contestants import ALL
 from labtools.pmbench.contestants import SCENARIOS as LIBRARY_SCENARIOS
+from labtools.pmbench.contestants import UNSUPPORTED as LIBRARY_UNSUPPORTED
 
 
 def invoke(*args: str) -> tuple[int, str, str]:
@@ -31,6 +32,7 @@ def no_conda_tools(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 def test_the_cli_names_match_the_library() -> None:
     assert CONTESTANTS == ALL
+    assert set(UNSUPPORTED) == set(LIBRARY_UNSUPPORTED)
     assert set(SCENARIOS) == set(LIBRARY_SCENARIOS)
 
 

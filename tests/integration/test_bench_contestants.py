@@ -96,3 +96,17 @@ def test_pip_and_uv_are_absent_without_a_wheelhouse(lab_channel: Path,
     assert {c.name for c in result.absent} == {"pip", "uv"}
     assert all("--wheelhouse" in c.detail for c in result.absent)
     assert result.measurements == ()
+
+
+def test_pixi_is_listed_as_absent_with_the_reason_not_skipped(lab_channel: Path,
+                                                               tmp_path: Path) -> None:
+    """pixi cannot be built here, so labtools has no adapter to time it with: asking for
+    it names that, the way an uninstalled tool is named, and the others still run."""
+    players = build_contestants(["pixi", "engine"], lab_request(lab_channel))
+    result = run_benchmark(players, scenarios=["solve"], warmup=0, repeats=1,
+                           workdir=tmp_path)
+    (absent,) = result.absent
+    assert absent.name == "pixi" and "no pixi adapter" in absent.detail
+    assert "pixi install" in absent.detail  # the fix: time it with its own CLI
+    (solve,) = result.measurements
+    assert solve.contestant == "engine" and solve.status == "ok", solve

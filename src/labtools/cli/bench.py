@@ -16,6 +16,8 @@ from labtools.cli._output import console, emit, json_option
 # kept here, not imported, so `labtools bench --help` stays fast (a test checks they agree)
 CONTESTANTS = ("engine", "conda-classic", "conda-libmamba", "mamba", "micromamba", "pip", "uv",
                "cp-al")
+#: accepted, and always listed as absent with the reason (see pmbench.contestants)
+UNSUPPORTED = ("pixi",)
 SCENARIOS = ("solve", "warm", "cold", "install", "remove")
 
 
@@ -66,7 +68,8 @@ def _sigterm_interrupts() -> Iterator[None]:
 @click.option("-c", "--channel", "channels", multiple=True, metavar="DIR|URL",
               help="Channel (repeatable); default: the profile's channels.")
 @click.option("--contestants", "contestants", multiple=True, metavar="NAMES",
-              help=f"Comma-separated subset of {', '.join(CONTESTANTS)} (default: all).")
+              help=f"Comma-separated subset of {', '.join(CONTESTANTS)} (default: all; "
+                   "pixi is listed as absent: labtools has no pixi adapter).")
 @click.option("--scenarios", "scenarios", multiple=True, metavar="NAMES",
               help=f"Comma-separated subset of {', '.join(SCENARIOS)} (default: all).")
 @click.option("-n", "--repeats", default=7, show_default=True, type=click.IntRange(min=7),
@@ -111,7 +114,7 @@ def bench(ctx: click.Context, specs: tuple[str, ...], file: Path | None,
 
     if plot_file is not None and plot_file.suffix.lower() not in (".png", ".svg"):
         raise click.BadParameter("use a .png or .svg file", param_hint="--plot")
-    chosen = _names(contestants, CONTESTANTS, "contestant") or None
+    chosen = _names(contestants, CONTESTANTS + UNSUPPORTED, "contestant") or None
     picked = _names(scenarios, SCENARIOS, "scenario") or list(SCENARIOS)
     with _progress(not as_json) as progress, _sigterm_interrupts():
         result = benchmark(specs=specs, file=file, channels=channels, contestants=chosen,

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from labtools.errors import UsageError
-from labtools.pmbench.contestants import ALL, SCENARIOS, Request, build_contestants
+from labtools.pmbench.contestants import ALL, SCENARIOS, UNSUPPORTED, Request, build_contestants
 from labtools.pmbench.harness import BenchProgress, BenchRun, run_benchmark
 from labtools.pmbench.machine import describe, load
 from labtools.pmbench.sandbox import CACHE_VARIABLES
@@ -56,7 +56,7 @@ def split_specs(texts: Sequence[str]) -> list[str]:
 
 def _names(wanted: Sequence[str] | None, scenarios: Sequence[str]) -> list[str]:
     names = list(dict.fromkeys(wanted)) if wanted else list(ALL)
-    unknown = [n for n in names if n not in ALL]
+    unknown = [n for n in names if n not in ALL and n not in UNSUPPORTED]
     if unknown:
         raise UsageError(f"unknown contestant(s) {', '.join(unknown)}",
                          hint=f"choose from {', '.join(ALL)}")

@@ -30,9 +30,15 @@ SCENARIOS: dict[str, str] = {
     "install": "install one package into an existing env",
     "remove": "remove the env",
 }
-#: every contestant name, in display order
+#: every contestant name, in display order (the default field)
 ALL = ("engine", "conda-classic", "conda-libmamba", "mamba", "micromamba", "pip", "uv",
        "cp-al")
+#: names asked for that labtools cannot time, each with the reason (listed as absent)
+UNSUPPORTED: dict[str, str] = {
+    "pixi": ("labtools has no pixi adapter: pixi cannot be built on the lab's machines, so "
+             "none could be tested against its real CLI (time pixi with its own CLI: "
+             "pixi install)"),
+}
 
 Argv = list[str]
 #: (the timed commands' outcomes, the workspace) -> the package set
@@ -369,7 +375,27 @@ class Command:
             line for line in out[0].stdout.splitlines() if line.strip()))
 
 
-Contestant = CondaFamily | Engine | Pip | Uv | HardlinkCopy | Command
+class Unsupported:
+    """A tool people ask about that labtools cannot time: always absent, with the reason."""
+
+    family = "none"
+
+    def __init__(self, name: str) -> None:
+        self.name = self.tool = name
+
+    def extra_env(self) -> dict[str, str]:
+        return {}
+
+    def probe(self) -> Probe:
+        where = find(self.name)
+        found = f" ({self.name} found at {where})" if where else ""
+        return Probe(False, None, UNSUPPORTED[self.name] + found)
+
+    def plan(self, scenario: str, ws: Workspace) -> Plan | str:
+        return UNSUPPORTED[self.name]
+
+
+Contestant = CondaFamily | Engine | Pip | Uv | HardlinkCopy | Command | Unsupported
 
 
 def build_contestants(names: Sequence[str], request: Request) -> list[Contestant]:
@@ -388,4 +414,6 @@ def build_contestants(names: Sequence[str], request: Request) -> list[Contestant
             out.append(Uv(request))
         elif name == "cp-al":
             out.append(HardlinkCopy(request))
+        elif name in UNSUPPORTED:
+            out.append(Unsupported(name))
     return out
