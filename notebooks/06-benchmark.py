@@ -75,6 +75,18 @@ if REAL_TOOLS:
 # !labtools bench --spec "python ipykernel" --scenarios solve,warm --markdown bench.md --save-json bench.json --plot bench.png
 
 # %% [markdown]
+# The terminal leaves out the fastest and slowest run to keep every column on screen;
+# the Markdown file it wrote is the whole table (with each tool's version, and the
+# lines about absent contestants and package sets), ready to paste into a lab wiki:
+
+# %% tags=["volatile-output"]
+from pathlib import Path
+
+from IPython.display import Markdown
+
+Markdown(Path("bench.md").read_text())
+
+# %% [markdown]
 # How to read the tables:
 #
 # - **x base** is each median divided by the baseline's median (conda with the

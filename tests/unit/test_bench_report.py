@@ -94,3 +94,17 @@ def test_plot_writes_the_figure(tmp_path: Path, suffix: str) -> None:
 def test_plot_refuses_other_formats(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="png"):
         report.plot(result(), tmp_path / "fig.pdf")
+
+
+def test_the_terminal_table_shows_every_column_in_80_columns() -> None:
+    """The tables once lost their columns to ellipses in a notebook's 80 columns."""
+    from rich.console import Console
+
+    console = Console(width=80, record=True, color_system=None)
+    console.print(report.table(result()))
+    text = console.export_text()
+    assert "…" not in text, text
+    for header in ("contestant", "median", "p25-p75", "x base", "pkgs", "note"):
+        assert header in text
+    assert "0.100-0.200" in text and "~ mamba" in text
+    assert report.contestant_lines(result())[0] == "engine 0.1.0: labtools env create"

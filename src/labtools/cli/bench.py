@@ -137,6 +137,8 @@ def bench(ctx: click.Context, specs: tuple[str, ...], file: Path | None,
         out = console()
         for line in report.summary_lines(result):
             out.print(line)
+        for line in report.contestant_lines(result):
+            out.print(f"contestant: {line}")
         out.print(report.table(result))
         for line in report.failure_lines(result):
             out.print(f"failed: {line}")

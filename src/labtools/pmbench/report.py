@@ -46,6 +46,12 @@ def rows(result: BenchResult) -> Iterator[tuple[str, ...]]:
                pkgs, _note(m))
 
 
+def contestant_lines(result: BenchResult) -> list[str]:
+    """Each present contestant's version and where it came from, one line each."""
+    return [f"{c.name} {c.version or '?'}: {c.detail}" for c in result.run.contestants
+            if c.available]
+
+
 def absent_lines(result: BenchResult) -> list[str]:
     return [f"{c.name}: {c.detail}" for c in result.run.absent]
 
@@ -101,16 +107,19 @@ def summary_lines(result: BenchResult) -> list[str]:
 
 
 def table(result: BenchResult) -> Any:
-    """Rich tables of :func:`rows`, one per scenario (so they fit in 80 columns)."""
+    """Rich tables of :func:`rows`, one per scenario, so that every column fits in 80:
+    no versions (:func:`contestant_lines` lists them), no min and max (the Markdown and
+    the JSON have them, with every sample)."""
     from rich import box
     from rich.console import Group
     from rich.table import Table
 
-    keep = [i for i, name in enumerate(HEADERS) if name not in ("scenario", "runs")]
+    left_out = ("scenario", "runs", "version", "min", "max")
+    keep = [i for i, name in enumerate(HEADERS) if name not in left_out]
     tables = []
     for scenario in result.run.scenarios:
         t = Table(title=f"{scenario}: {SCENARIOS.get(scenario, scenario)} (seconds)",
-                  box=box.SIMPLE_HEAD, title_justify="left")
+                  box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False)
         for i in keep:
             t.add_column(HEADERS[i], no_wrap=HEADERS[i] != "note")
         for row in rows(result):
