@@ -176,7 +176,7 @@ def test_check_not_python_and_no_ipykernel(venvs: dict[str, Path], tmp_path: Pat
     os.environ["JUPYTER_PATH"] = str(root)
     code, out, _ = invoke("kernel", "check", "shell", "bare", "--json")
     assert code == 1
-    assert {p["code"] for p in json.loads(out)["problems"]} == {"not-python", "no-ipykernel"}
+    assert {p["code"] for p in json.loads(out)["problems"]} == {"exited", "no-ipykernel"}
 
 
 def test_check_notebooks(venvs: dict[str, Path], tmp_path: Path) -> None:

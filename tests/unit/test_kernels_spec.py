@@ -9,8 +9,8 @@ import pytest
 
 from labtools.errors import SpecError
 from labtools.kernels import spec as ks
-from labtools.kernels.check import KernelFacts, diagnose_entry, diagnose_notebook
-from labtools.kernels.envref import PythonProbe
+from labtools.kernels.check import diagnose_entry, diagnose_notebook
+from labtools.kernels.launch import Launch, exit_kind, launch_module
 from labtools.kernels.registry import KernelEntry, KernelListing
 from labtools.kernels.verify import stderr_tail
 
@@ -107,30 +107,46 @@ def _entry(**kw: object) -> KernelEntry:
     return KernelEntry(**base)  # type: ignore[arg-type]
 
 
-PROBE = PythonProbe("/e/bin/python", "/e", "3.11.7", True)
+def _launch(code: str, message: str = "kernel 'k' failed") -> Launch:
+    return Launch("k", code, message, 1.0)
 
 
 def test_diagnose_healthy_kernel_has_no_problem() -> None:
-    assert diagnose_entry(_entry(), KernelFacts("/e/bin/python", True, PROBE)) == []
+    assert diagnose_entry(_entry(), _launch("ok")) == []
+    assert diagnose_entry(_entry(), None) == []
 
 
-@pytest.mark.parametrize(("entry", "facts", "code"), [
-    (_entry(error="kernel.json is not valid JSON"), None, "malformed"),
-    (_entry(shadowed_by=Path("/first/k")), None, "shadowed"),
-    (_entry(env_prefix="/e", env_exists=False), KernelFacts("/e/bin/python", False),
-     "orphan"),
-    (_entry(env_prefix="/e", env_exists=True), KernelFacts("/e/bin/python", False),
-     "argv0-missing"),
-    (_entry(), KernelFacts("/e/bin/python", True, probe_error="exit 1"), "not-python"),
-    (_entry(), KernelFacts("/e/bin/python", True,
-                           PythonProbe("/e/bin/python", "/e", "3.9.1", False)),
-     "no-ipykernel"),
+@pytest.mark.parametrize(("entry", "launch", "code", "in_fix"), [
+    (_entry(error="kernel.json is not valid JSON"), None, "malformed", "kernel remove k"),
+    (_entry(shadowed_by=Path("/first/k")), None, "shadowed", "--name"),
+    (_entry(env_prefix="/e", env_exists=False), _launch("interpreter-missing"), "orphan",
+     "kernel remove k"),
+    (_entry(env_prefix="/e", env_exists=True), _launch("interpreter-missing"),
+     "interpreter-missing", "kernel register"),
+    (_entry(env_prefix="/e"), _launch("no-ipykernel"), "no-ipykernel",
+     "kernel register /e --name k --install-ipykernel"),
+    (_entry(), _launch("launch-module-missing"), "launch-module-missing", "install"),
+    (_entry(), _launch("exited"), "exited", "/e/bin/python"),
+    (_entry(), _launch("no-reply"), "no-reply", "--timeout"),
+    (_entry(), _launch("statement-failed"), "statement-failed", "kernel register"),
 ])
-def test_diagnose_entry_problems(entry: KernelEntry, facts: KernelFacts | None,
-                                 code: str) -> None:
-    problems = diagnose_entry(entry, facts)
+def test_diagnose_entry_problems(entry: KernelEntry, launch: Launch | None, code: str,
+                                 in_fix: str) -> None:
+    problems = diagnose_entry(entry, launch)
     assert [p.code for p in problems] == [code]
-    assert problems[0].fix
+    assert in_fix in problems[0].fix
+
+
+def test_exit_kind_names_the_missing_launch_module() -> None:
+    argv = ("/e/bin/python", "-m", "ipykernel_launcher", "-f", "{connection_file}")
+    said = "/e/bin/python: No module named ipykernel_launcher\n"
+    assert launch_module(argv) == "ipykernel_launcher"
+    assert exit_kind(argv, said) == ("no-ipykernel", "ipykernel_launcher")
+    other = ("/e/bin/python", "-m", "xeus.kernel", "-f", "{connection_file}")
+    assert exit_kind(other, "No module named 'xeus'") == ("launch-module-missing", "xeus")
+    # a module the launcher imports is a crash of an installed kernel, not a missing one
+    assert exit_kind(argv, "ModuleNotFoundError: No module named 'zmq'") == ("exited", None)
+    assert exit_kind(("/bin/sh", "-c", "exit 3"), "") == ("exited", None)
 
 
 def test_diagnose_notebook() -> None:

@@ -79,14 +79,20 @@ def list_cmd(as_json: bool) -> None:
 @click.argument("names", nargs=-1)
 @click.option("--notebook", "notebooks", multiple=True, type=click.Path(path_type=Path),
               help="Also check that this notebook's kernel exists and matches (repeatable).")
+@click.option("--timeout", type=click.FloatRange(min=0.5), default=60.0, show_default=True,
+              help="Seconds each kernel has to start, answer and run one statement.")
 @json_option
 @click.pass_context
 def check_cmd(ctx: click.Context, names: tuple[str, ...], notebooks: tuple[Path, ...],
-              as_json: bool) -> None:
-    """Find broken, orphaned or shadowed kernels; exit 1 on any problem."""
+              timeout: float, as_json: bool) -> None:
+    """Start each kernel, run one statement in it, shut it down; exit 1 on any problem.
+
+    Also finds malformed, orphaned and shadowed kernelspecs, and notebooks whose kernel
+    is missing or runs another Python than the one they were saved with.
+    """
     from labtools.kernels.check import check_kernels
 
-    report = check_kernels(names, notebooks=notebooks)
+    report = check_kernels(names, notebooks=notebooks, timeout=timeout)
 
     def render(r: Any) -> None:
         for p in r.problems:
@@ -103,7 +109,8 @@ def check_cmd(ctx: click.Context, names: tuple[str, ...], notebooks: tuple[Path,
 @kernel.command("verify")
 @click.argument("name")
 @click.option("--expect-prefix", metavar="P", help="Fail unless the kernel runs in P.")
-@click.option("--timeout", default=60.0, show_default=True, help="Seconds to wait.")
+@click.option("--timeout", type=click.FloatRange(min=0.5), default=60.0, show_default=True,
+              help="Seconds the kernel has to start and answer.")
 @json_option
 @click.pass_context
 def verify_cmd(ctx: click.Context, name: str, expect_prefix: str | None, timeout: float,

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from labtools.doctor.cuda import CudaBuild, driver_too_old
 
 SEVERITIES = ("error", "warning", "info")
-_KERNEL_ERRORS = frozenset({"orphan", "argv0-missing", "not-python", "no-ipykernel",
+_KERNEL_ERRORS = frozenset({"orphan", "interpreter-missing", "cannot-start", "no-ipykernel",
+                            "launch-module-missing", "exited", "no-reply", "statement-failed",
                             "malformed", "notebook-kernel-missing", "unknown-kernel"})
 
 

@@ -1,7 +1,9 @@
 """``check_kernels``: find kernels that cannot start or are not what they claim to be.
 
-Pure diagnosis (:func:`diagnose_entry`, :func:`diagnose_notebook`) over facts gathered
-by a thin I/O shell (:func:`check_kernels`), which runs each kernel's interpreter once.
+A kernel is healthy when it starts: each one is launched through jupyter_client
+(:mod:`labtools.kernels.launch`), answers ``kernel_info``, runs one statement and is shut
+down, within a timeout. Pure diagnosis (:func:`diagnose_entry`, :func:`diagnose_notebook`)
+turns those launches into problems, each with the fix.
 """
 
 from __future__ import annotations
@@ -15,8 +17,10 @@ from typing import Any
 
 from labtools.errors import EnvError
 from labtools.kernels import spec as ks
-from labtools.kernels.envref import PythonProbe, probe_python
+from labtools.kernels.launch import Launch, launch_kernels
 from labtools.kernels.registry import KernelEntry, KernelListing, list_kernels
+
+DEFAULT_TIMEOUT = 60.0
 
 
 @dataclass(frozen=True)
@@ -32,81 +36,56 @@ class Problem:
 
 
 @dataclass(frozen=True)
-class KernelFacts:
-    """What the I/O shell learnt about a kernel's interpreter."""
-
-    argv0: str | None
-    exists: bool
-    probe: PythonProbe | None = None
-    probe_error: str | None = None
-
-
-@dataclass(frozen=True)
 class CheckReport:
     kernels: tuple[str, ...]
     notebooks: tuple[Path, ...]
     problems: tuple[Problem, ...]
+    launches: tuple[Launch, ...] = ()
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
 
-def _is_python(entry: KernelEntry) -> bool:
-    return (entry.language or "").lower().startswith("python") or any(
-        "ipykernel" in a for a in entry.argv)
+def _reregister(name: str) -> str:
+    return f"re-register it: `labtools kernel register ENV --name {name}`"
 
 
-def diagnose_entry(entry: KernelEntry, facts: KernelFacts | None) -> list[Problem]:
-    """Problems of one kernelspec definition, given the facts about its interpreter."""
+def diagnose_entry(entry: KernelEntry, launch: Launch | None) -> list[Problem]:
+    """Problems of one kernelspec definition, given how its launch went (None: not started)."""
     where = entry.resource_dir
     name = entry.name
     if entry.error:
         return [Problem("malformed", name, entry.error,
                         f"fix {where / 'kernel.json'} or `labtools kernel remove {name}`",
                         resource_dir=where)]
-    found: list[Problem] = []
     if entry.shadowed_by is not None:
-        found.append(Problem(
+        return [Problem(
             "shadowed", name,
             f"kernel {name!r} in {where} is hidden by {entry.shadowed_by}, which comes first "
             "on the Jupyter path",
             f"remove one of them (`labtools kernel remove {name}` removes the one in use) "
-            "or register under another --name", resource_dir=where))
-        return found
-    if facts is None:
-        return found
-    if not facts.exists:
-        if entry.env_prefix and entry.env_exists is False:
-            found.append(Problem(
-                "orphan", name,
-                f"kernel {name!r} points at {entry.env_prefix}, which no longer exists",
-                f"`labtools kernel remove {name}`, or re-create the environment and "
-                f"`labtools kernel register ENV --name {name}`", resource_dir=where))
-        else:
-            found.append(Problem(
-                "argv0-missing", name,
-                f"kernel {name!r} starts {entry.python!r}, which does not exist",
-                f"`labtools kernel register ENV --name {name}` to point it at a real "
-                "interpreter", resource_dir=where))
-        return found
-    if not _is_python(entry):
-        return found
-    if facts.probe is None:
-        found.append(Problem(
-            "not-python", name,
-            f"kernel {name!r} starts {facts.argv0}, which is not a working Python "
-            f"({facts.probe_error or 'no answer'})",
-            f"re-register it: `labtools kernel register ENV --name {name}`",
-            resource_dir=where))
-    elif not facts.probe.has_ipykernel:
-        found.append(Problem(
-            "no-ipykernel", name,
-            f"kernel {name!r} starts {facts.argv0} (Python {facts.probe.version}), "
-            "which has no ipykernel",
-            f"`labtools kernel register {facts.probe.prefix} --name {name} "
-            "--install-ipykernel`", resource_dir=where))
-    return found
+            "or register under another --name", resource_dir=where)]
+    if launch is None or launch.ok:
+        return []
+    code, fix = launch.code, _reregister(name)
+    if code == "interpreter-missing" and entry.env_prefix and entry.env_exists is False:
+        return [Problem("orphan", name,
+                        f"kernel {name!r} points at {entry.env_prefix}, which no longer exists",
+                        f"`labtools kernel remove {name}`, or re-create the environment and "
+                        f"`labtools kernel register ENV --name {name}`", resource_dir=where)]
+    if code == "no-ipykernel":
+        prefix = entry.env_prefix or "ENV"
+        fix = f"`labtools kernel register {prefix} --name {name} --install-ipykernel`"
+    elif code == "launch-module-missing":
+        fix = f"install that module into the kernel's environment, or {_reregister(name)}"
+    elif code == "no-reply":
+        fix = (f"start it by hand (`jupyter console --kernel {name}`) to see where it stops, "
+               "or raise --timeout")
+    elif code == "exited":
+        fix = f"run {entry.argv[0]} with the kernel's arguments by hand to see the whole " \
+              f"error, or {_reregister(name)}"
+    return [Problem(code, name, launch.message, fix, resource_dir=where)]
 
 
 def diagnose_notebook(
@@ -165,32 +144,16 @@ def read_notebook_metadata(path: Path) -> dict[str, Any]:
                        hint="give an .ipynb or a Jupytext notebook") from None
 
 
-def gather_facts(entry: KernelEntry) -> KernelFacts:
-    """Resolve argv[0] the way the kernel launch would, and probe it if it is a Python."""
-    from labtools import process
-
-    argv0 = entry.python
-    if not argv0:
-        return KernelFacts(None, False)
-    import sys
-
-    argv0 = ks.launch_executable(argv0, sys.executable, sys.version_info[:2])
-    environ = ks.expand_env(entry.env, os.environ)
-    resolved = argv0 if os.sep in argv0 else process.which(argv0, path=environ.get("PATH"))
-    if resolved is None or not os.path.exists(resolved):
-        return KernelFacts(argv0, False)
-    if not _is_python(entry):
-        return KernelFacts(resolved, True)
-    try:
-        return KernelFacts(resolved, True, probe=probe_python(resolved, env=environ))
-    except EnvError as exc:
-        return KernelFacts(resolved, True, probe_error=exc.message)
-
-
 def check_kernels(
-    names: Sequence[str] = (), *, notebooks: Iterable[str | os.PathLike[str]] = ()
+    names: Sequence[str] = (),
+    *,
+    notebooks: Iterable[str | os.PathLike[str]] = (),
+    timeout: float = DEFAULT_TIMEOUT,
 ) -> CheckReport:
-    """Check the named kernels (all, when none are named and no notebook is given)."""
+    """Start and check the named kernels (all, when none are named and no notebook is given).
+
+    Each kernel in use is launched (a few at a time), each within *timeout* seconds.
+    """
     listing = list_kernels()
     books = [Path(nb) for nb in notebooks]
     metas = {nb: read_notebook_metadata(nb) for nb in books}
@@ -202,8 +165,8 @@ def check_kernels(
     if not names and not books:
         wanted = [e.name for e in listing.kernels]
     problems: list[Problem] = []
-    versions: dict[str, str] = {}
     checked: list[str] = []
+    entries: list[KernelEntry] = []
     for name in dict.fromkeys(wanted):
         definitions = listing.definitions(name)
         if not definitions:
@@ -213,11 +176,17 @@ def check_kernels(
                                         "see `labtools kernel list`"))
             continue
         checked.append(name)
-        for entry in definitions:
-            facts = gather_facts(entry) if entry.active and not entry.error else None
-            if facts is not None and facts.probe is not None:
-                versions[name] = facts.probe.version
-            problems += diagnose_entry(entry, facts)
+        entries += definitions
+    startable = [e for e in entries if e.active and not e.error]
+    launches = {e.resource_dir: launch for e, launch in
+                zip(startable, launch_kernels(startable, timeout=timeout), strict=True)}
+    versions: dict[str, str] = {}
+    for entry in entries:
+        launch = launches.get(entry.resource_dir)
+        if launch is not None and launch.ok and launch.language_version:
+            versions[entry.name] = launch.language_version
+        problems += diagnose_entry(entry, launch)
     for nb in books:
         problems += diagnose_notebook(nb, metas[nb], listing, versions)
-    return CheckReport(kernels=tuple(checked), notebooks=tuple(books), problems=tuple(problems))
+    return CheckReport(kernels=tuple(checked), notebooks=tuple(books), problems=tuple(problems),
+                       launches=tuple(launches.values()))

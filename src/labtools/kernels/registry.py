@@ -100,10 +100,21 @@ class Removal:
 
 
 def kernel_paths() -> list[Path]:
-    """The kernels/ folders Jupyter searches, first wins (honours JUPYTER_PATH etc.)."""
+    """The kernels/ folders Jupyter searches, first wins (honours JUPYTER_PATH etc.).
+
+    A folder named twice (JUPYTER_PATH and the data dir, or a symlink to it) is listed
+    once, at its first place: its kernels are not "shadowed" by themselves.
+    """
     from jupyter_core.paths import jupyter_path
 
-    return [Path(p) for p in jupyter_path("kernels")]
+    seen: set[str] = set()
+    paths: list[Path] = []
+    for raw in jupyter_path("kernels"):
+        real = os.path.realpath(raw)
+        if real not in seen:
+            seen.add(real)
+            paths.append(Path(raw))
+    return paths
 
 
 def read_entry(resource_dir: Path, index: int) -> KernelEntry:
@@ -113,7 +124,7 @@ def read_entry(resource_dir: Path, index: int) -> KernelEntry:
     try:
         data = ks.parse_kernel_json(path.read_text(encoding="utf-8"), source=str(path))
     except (OSError, UnicodeDecodeError, SpecError) as exc:
-        message = exc.one_line() if isinstance(exc, LabtoolsError) else f"{path}: {exc}"
+        message = exc.message if isinstance(exc, LabtoolsError) else f"{path}: {exc}"
         return KernelEntry(name=name, resource_dir=resource_dir, path_index=index,
                            error=message)
     meta = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
