@@ -52,7 +52,7 @@ _LAZY: dict[str, str] = {
     "close_tunnels": "labtools.tunnel:close_tunnels",
     "generate_key": "labtools.keys:generate_key",
     "write_server_config": "labtools.jupyter:write_server_config",
-    "audit_config": "labtools.jupyter:audit_config",
+    "audit_config": "labtools.jupyter_audit:audit_config",
     "remote_jupyter": "labtools.remote:remote_jupyter",
     "run_doctor": "labtools.doctor:run_doctor",
     "update_env": "labtools.envs.update:update_env",

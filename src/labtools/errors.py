@@ -84,6 +84,12 @@ class ConfigError(LabtoolsError, ValueError):
     code = "config"
 
 
+class UnsafeFileError(LabtoolsError, PermissionError):
+    """A secret file's path that is a symlink, someone else's file, or in an open folder."""
+
+    code = "unsafe-file"
+
+
 class HandbookError(LabtoolsError, RuntimeError):
     """A tutorial that failed to execute or a handbook that failed to build."""
 

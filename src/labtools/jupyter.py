@@ -1,28 +1,30 @@
-"""Secure Jupyter server configuration and an audit of existing configs.
+"""Secure Jupyter server configuration.
 
 A config labtools writes binds 127.0.0.1 (reach it through an SSH tunnel), does not open a
 browser, carries a random token and optionally an argon2 password hash, and is only
-readable by its owner. The audit flags what the usual copy-pasted recipes get wrong.
+readable by its owner (0600 in a 0700 folder, never written through a symlink). It keeps
+no unsafe setting it finds: :mod:`labtools.jupyter_audit` names them, this module
+replaces them.
 """
 
 from __future__ import annotations
 
-import ast
 import json
 import os
-import re
 import secrets
-import stat
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from labtools.errors import ConfigError
+from labtools.jupyter_audit import AuditReport, Finding
 from labtools.secret_registry import register_secret
 
+if TYPE_CHECKING:
+    from labtools.jupyter_sources import Source
+
 CONFIG_NAME = "jupyter_server_config.json"
-OPEN_ADDRESSES = {"0.0.0.0", "*", "", "::", "[::]"}
 
 
 @dataclass(frozen=True)
@@ -34,23 +36,10 @@ class ServerConfig:
     token: bool
     password: bool
     mode: str
-
-
-@dataclass(frozen=True)
-class Finding:
-    code: str
-    message: str
-    fix: str
-
-
-@dataclass(frozen=True)
-class AuditReport:
-    path: Path
-    findings: tuple[Finding, ...]
-
-    @property
-    def ok(self) -> bool:
-        return not self.findings
+    #: unsafe settings found (in the file or one Jupyter reads before it) and replaced
+    replaced: tuple[Finding, ...] = ()
+    #: unsafe settings only another file can fix (reported, see `jupyter audit`)
+    remaining: tuple[Finding, ...] = ()
 
 
 def default_config_path() -> Path:
@@ -95,128 +84,134 @@ def merge_settings(existing: Mapping[str, Any], settings: Mapping[str, Any]) -> 
     return merged
 
 
+#: finding code -> (setting name, the safe value ``jupyter config`` writes in its place)
+REPLACEMENTS: dict[str, tuple[str, Any]] = {
+    "open-ip": ("ip", "127.0.0.1"), "network-ip": ("ip", "127.0.0.1"),
+    "no-tls": ("ip", "127.0.0.1"), "remote-access": ("allow_remote_access", False),
+    "allow-root": ("allow_root", False), "any-origin": ("allow_origin", ""),
+    "any-origin-pat": ("allow_origin_pat", ""), "cors-credentials": ("allow_credentials", False),
+    "no-xsrf": ("disable_check_xsrf", False), "trust-xheaders": ("trust_xheaders", False),
+    "open-metrics": ("authenticate_prometheus", True),
+    "terminals": ("terminals_enabled", False), "open-browser": ("open_browser", False),
+}
+_HASHES = {"sha1-hash", "weak-hash", "plain-password"}
+
+
+def replace_insecure(data: dict[str, Any], findings: Sequence[Finding], *, own: Path,
+                     new_password: bool) -> dict[str, Any]:
+    """*data* (the file about to be written) with every finding countered where it can be (pure).
+
+    A setting of ours that exposes the server is replaced by the safe value; one from a
+    file Jupyter reads before ours is overridden in ours. A weak password hash is dropped
+    (ours) or blanked (elsewhere): log in with the token, or set one with ``--password``.
+    """
+    out = {k: dict(v) if isinstance(v, Mapping) else v for k, v in data.items()}
+    for f in findings:
+        if f.setting is None:
+            continue
+        section, _, name = f.setting.partition(".")
+        if section == "NotebookApp":
+            continue  # read by the classic notebook from its own files; reported, not ours
+        if f.code in REPLACEMENTS and section == "ServerApp":
+            key, value = REPLACEMENTS[f.code]
+            if key == name:  # not the exposed-terminals note on ip: ip itself is replaced
+                out.setdefault("ServerApp", {})[key] = value
+        elif f.code in _HASHES and not new_password:
+            if f.file == own:
+                out.get(section, {}).pop(name, None)
+            else:
+                out.setdefault(section, {})[name] = ""
+        elif f.code == "root-dir" and f.file == own:
+            out.get(section, {}).pop(name, None)
+    return out
+
+
+def _sources_around(path: Path, own: Source) -> tuple[list[Source], int]:
+    """The config sources Jupyter reads with *own* in its place (alone when not read)."""
+    from labtools.jupyter_sources import config_files, read_source
+
+    files = config_files(extra=path)
+    real = os.path.realpath(path)
+    place = next((i for i, f in enumerate(files) if os.path.realpath(f) == real), None)
+    if place is None:
+        return [own], 0
+    sources = [own if i == place else read_source(f) for i, f in enumerate(files)]
+    return sources, place
+
+
 def write_server_config(*, out: Path | None = None, password: str | None = None) -> ServerConfig:
-    """Write (or tighten) a ``jupyter_server_config.json``: 127.0.0.1, token, 0600."""
-    path = (out or default_config_path()).expanduser()
+    """Write (or tighten) a ``jupyter_server_config.json``: 127.0.0.1, token, 0600 in 0700.
+
+    Every unsafe setting found in the file, or in a config file Jupyter reads before it,
+    is replaced (see :func:`replace_insecure`) and reported in ``replaced``; what only
+    another file can fix is reported in ``remaining``. A symlink or someone else's file
+    at the path is refused, never followed.
+    """
+    from labtools.jupyter_audit import audit_sources
+    from labtools.jupyter_sources import Source, parse_json, read_source
+    from labtools.secretfile import check_target, private_dir, read_private, write_secret
+
+    path = (out or default_config_path()).expanduser().absolute()
+    private_dir(path.parent)
     existing: dict[str, Any] = {}
-    if path.exists():
-        existing = _load_json(path)
-    token = register_secret(secrets.token_hex(24))
+    own = Source(path, "json")
+    if check_target(path):
+        text = read_private(path)
+        existing = _parse_json(text, path) if text.strip() else {}
+        own = read_source(path)
     hashed = hash_password(password) if password is not None else None
+    token = register_secret(secrets.token_hex(24))
+    sources, place = _sources_around(path, own)
+    before = audit_sources(sources)
     data = merge_settings(existing, secure_settings(token=token, hashed_password=hashed))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, indent=2)
-            fh.write("\n")
-        os.chmod(tmp, 0o600)
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    data = replace_insecure(data, before, own=path, new_password=hashed is not None)
+    body = json.dumps(data, indent=2) + "\n"
+    sources[place] = Source(path, "json", tuple(parse_json(body, path)), mode=0o600,
+                            uid=os.geteuid(), folder_mode=0o700, folder_uid=os.geteuid())
+    after = audit_sources(sources)
+    write_secret(path, body)
+    gone = [f for f in before if not _same(f, after)]
     return ServerConfig(path=path, ip="127.0.0.1", token=True,
-                        password=hashed is not None or _has_password(data), mode="0600")
+                        password=hashed is not None or _has_password(data), mode="0600",
+                        replaced=tuple(gone), remaining=tuple(after))
+
+
+def _same(finding: Finding, others: Sequence[Finding]) -> bool:
+    return any(o.code == finding.code and o.setting == finding.setting and o.file == finding.file
+               for o in others)
 
 
 def read_token(path: Path) -> str:
     """The token stored in a config labtools wrote (registered as a secret)."""
-    token = _load_json(path).get("IdentityProvider", {}).get("token")
+    from labtools.secretfile import read_private
+
+    data = _parse_json(read_private(path), path)
+    token = data.get("IdentityProvider", {}).get("token")
     if not token:
         raise ConfigError(f"{path} has no IdentityProvider.token",
                           hint="write one with `labtools jupyter config`")
     return register_secret(str(token))
 
 
-def _load_json(path: Path) -> dict[str, Any]:
+def _parse_json(text: str, path: Path) -> dict[str, Any]:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ConfigError(f"cannot read {path}: {exc}", hint="fix or remove the file") from None
+        data = json.loads(text)
+    except ValueError as exc:
+        line = getattr(exc, "lineno", 1)
+        raise ConfigError(f"{path}:{line}: not valid JSON ({getattr(exc, 'msg', exc)})",
+                          hint="fix or remove the file") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path} is not a JSON object", hint="fix or remove the file")
     return data
 
 
-_PY_LINE = re.compile(r"^\s*c\.(\w+)\.(\w+)\s*=\s*(.+?)\s*(#.*)?$")
-
-
-def parse_python_config(text: str) -> dict[str, Any]:
-    """The literal ``c.Section.name = value`` assignments of a ``*_config.py`` (pure)."""
-    data: dict[str, dict[str, Any]] = {}
-    for line in text.splitlines():
-        match = _PY_LINE.match(line)
-        if not match:
-            continue
-        try:
-            value = ast.literal_eval(match.group(3))
-        except (ValueError, SyntaxError):
-            value = match.group(3)
-        data.setdefault(match.group(1), {})[match.group(2)] = value
-    return data
-
-
-def _get(data: Mapping[str, Any], section: str, key: str) -> Any:
-    values = data.get(section)
-    return values.get(key) if isinstance(values, Mapping) else None
-
-
 def _has_password(data: Mapping[str, Any]) -> bool:
-    return any(_get(data, s, k) for s, k in (("PasswordIdentityProvider", "hashed_password"),
-                                             ("ServerApp", "password"),
-                                             ("NotebookApp", "password")))
+    def get(section: str, key: str) -> Any:
+        values = data.get(section)
+        return values.get(key) if isinstance(values, Mapping) else None
+
+    return any(get(s, k) for s, k in (("PasswordIdentityProvider", "hashed_password"),
+                                      ("ServerApp", "password")))
 
 
-def audit_settings(data: Mapping[str, Any], mode: int | None = None) -> list[Finding]:
-    """Findings for a parsed config (pure); *mode* is the file's permission bits."""
-    found: list[Finding] = []
-    for section in ("ServerApp", "NotebookApp"):
-        ip = _get(data, section, "ip")
-        if ip is not None and str(ip) in OPEN_ADDRESSES:
-            found.append(Finding("open-ip", f"{section}.ip = {ip!r} listens on every interface",
-                                 "bind 127.0.0.1 and reach the server through an SSH tunnel"))
-        if _get(data, section, "allow_root") is True:
-            found.append(Finding("allow-root", f"{section}.allow_root is true: code in every "
-                                 "notebook runs as root", "run Jupyter as a normal user"))
-        if _get(data, section, "allow_origin") == "*":
-            found.append(Finding("any-origin", f"{section}.allow_origin = '*' lets any web page "
-                                 "call the server", "remove allow_origin"))
-        if _get(data, section, "disable_check_xsrf") is True:
-            found.append(Finding("no-xsrf", f"{section}.disable_check_xsrf is true",
-                                 "remove disable_check_xsrf"))
-    tokens = [_get(data, s, "token") for s in ("IdentityProvider", "ServerApp", "NotebookApp")]
-    if any(t == "" for t in tokens) and not _has_password(data):
-        found.append(Finding("no-auth", "the token is empty and no password is set: anyone who "
-                             "reaches the port runs code", "run `labtools jupyter config`"))
-    for section, key in (("PasswordIdentityProvider", "hashed_password"),
-                         ("ServerApp", "password"), ("NotebookApp", "password")):
-        value = _get(data, section, key)
-        if isinstance(value, str) and value.startswith("sha1:"):
-            found.append(Finding("sha1-hash", f"{section}.{key} is a salted SHA-1 hash, fast to "
-                                 "brute-force",
-                                 "re-hash with `labtools jupyter config --password`"))
-    if "NotebookApp" in data:
-        found.append(Finding("legacy-section", "NotebookApp settings are ignored by "
-                             "jupyter_server", "move them to ServerApp / IdentityProvider"))
-    if mode is not None and mode & (stat.S_IROTH | stat.S_IWOTH):
-        how = "readable" if mode & stat.S_IROTH else "writable"
-        found.append(Finding("world-readable", f"the file is {how} by every user "
-                             f"(mode {mode & 0o777:o})", "chmod 600 the file"))
-    return found
-
-
-def audit_config(path: Path | None = None) -> AuditReport:
-    """Audit a Jupyter server config file (JSON or ``*_config.py``)."""
-    path = (path or default_config_path()).expanduser()
-    if not path.exists():
-        raise ConfigError(f"no Jupyter config at {path}",
-                          hint="pass the file to audit, or write one: labtools jupyter config")
-    if path.suffix == ".py":
-        data = parse_python_config(path.read_text(encoding="utf-8"))
-    else:
-        data = _load_json(path)
-    for secret in (_get(data, s, k) for s, k in (("IdentityProvider", "token"),
-                                                ("ServerApp", "token"), ("NotebookApp", "token"))):
-        if isinstance(secret, str) and secret:
-            register_secret(secret)
-    return AuditReport(path=path, findings=tuple(audit_settings(data, path.stat().st_mode)))
+__all__ = ["AuditReport", "Finding", "ServerConfig", "read_token", "write_server_config"]

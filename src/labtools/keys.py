@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from labtools import process
 from labtools.errors import UsageError
 from labtools.secret_registry import register_secret
+from labtools.secretfile import check_target, private_dir
 
 KEY_TYPES = {"ed25519": [], "rsa": ["-b", "4096"]}
 
@@ -40,27 +42,27 @@ def generate_key(
         raise UsageError(f"unknown key type {key_type!r}", hint="use --type ed25519 or --type rsa")
     target = (path or default_key_path(key_type)).expanduser().absolute()
     pub = target.with_name(target.name + ".pub")
-    if target.exists() and not overwrite:
-        raise UsageError(
-            f"{target} already exists; refusing to overwrite a key",
-            hint="pass --file with a new path, or --force to replace it",
-        )
-    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    tmp_pub = tmp.with_name(tmp.name + ".pub")
-    for stale in (tmp, tmp_pub):
-        stale.unlink(missing_ok=True)
-    argv = ["ssh-keygen", "-q", "-t", key_type, *KEY_TYPES[key_type], "-N", "", "-f", str(tmp)]
-    argv += ["-C", comment if comment is not None else f"labtools-{key_type}"]
-    try:
+    private_dir(target.parent, tighten=False)
+    for existing in (target, pub):
+        if check_target(existing) and not overwrite:
+            raise UsageError(
+                f"{existing} already exists; refusing to overwrite a key",
+                hint="pass --file with a new path, or --force to replace it",
+            )
+    # ssh-keygen writes into a fresh 0700 folder of ours, beside the target (same disk)
+    with tempfile.TemporaryDirectory(dir=target.parent, prefix=".labtools-keygen-") as work:
+        tmp = Path(work) / "key"
+        tmp_pub = Path(work) / "key.pub"
+        argv = ["ssh-keygen", "-q", "-t", key_type, *KEY_TYPES[key_type], "-N", "", "-f",
+                str(tmp)]
+        argv += ["-C", comment if comment is not None else f"labtools-{key_type}"]
         process.run(argv, timeout=120)
-        tmp.chmod(0o600)
+        os.chmod(tmp, 0o600)
         register_secret(tmp.read_text(encoding="utf-8"))
-        tmp.replace(target)
-        tmp_pub.replace(pub)
-    finally:
-        for stale in (tmp, tmp_pub):
-            stale.unlink(missing_ok=True)
+        for existing in (target, pub):
+            check_target(existing)  # again: nothing planted meanwhile
+        os.rename(tmp, target)  # replaces a file, never writes through a link
+        os.rename(tmp_pub, pub)
     done = process.run(["ssh-keygen", "-l", "-f", str(pub)], timeout=30)
     fingerprint = done.stdout.split()[1] if done.stdout.split()[1:] else ""
     return KeyPair(

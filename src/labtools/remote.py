@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import secrets
 import shlex
 import time
@@ -122,6 +121,10 @@ def remote_jupyter(
     """Run ``jupyter server`` on *host* (127.0.0.1, fresh token), tunnel to it, stop it on exit."""
     target = with_home_config(SshTarget(host, port=port, user=user, identity=identity,
                                         jump=jump, config=ssh_config))
+    if local_port:  # refuse a planted link or someone else's file before starting anything
+        from labtools.secretfile import check_target
+
+        check_target(token_path(local_port))
     token = register_secret(secrets.token_hex(24))
     jupyter = launcher(env=env, python=python)
     session = process.spawn(remote_argv(target, server_script(jupyter, allow_root=allow_root)),
@@ -152,12 +155,15 @@ def remote_jupyter(
         _end(session)
 
 
+def token_path(local_port: int) -> Path:
+    """Where the token of the server tunnelled to *local_port* is kept (0600 in a 0700 dir)."""
+    return runtime_dir() / f"jupyter-{local_port}.token"
+
+
 def _token_file(local_port: int, token: str) -> Path:
-    path = runtime_dir() / f"jupyter-{local_port}.token"
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(token + "\n")
-    return path
+    from labtools.secretfile import write_secret
+
+    return write_secret(token_path(local_port), token + "\n")
 
 
 def _poll_listing(target: SshTarget, jupyter: str, token: str,

@@ -233,22 +233,28 @@ def state_dir() -> Path:
 
 
 def runtime_dir() -> Path:
-    """The user's private runtime folder for labtools (sockets, token files)."""
+    """The user's private runtime folder for labtools (sockets, token files): 0700, ours.
+
+    The fallback name in /tmp is predictable, so a folder there that someone else made
+    (or made writable) is refused, never used.
+    """
+    from labtools.secretfile import private_dir
+
     base = os.environ.get("XDG_RUNTIME_DIR")
     if base:
         path = Path(base) / "labtools"
     else:
         path = Path(tempfile.gettempdir()) / f"labtools-{os.getuid()}"
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return path
+    return private_dir(path)
 
 
 def _socket_dir() -> Path:
+    from labtools.secretfile import private_dir
+
     path = runtime_dir() / "tunnels"
     if len(str(path)) > 80:  # unix socket paths are limited to ~104 bytes
         path = Path(tempfile.gettempdir()) / f"labtools-{os.getuid()}"
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return path
+    return private_dir(path)
 
 
 def start_tunnel(

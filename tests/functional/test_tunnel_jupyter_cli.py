@@ -88,7 +88,8 @@ def test_jupyter_config_default_location() -> None:
         ({"PasswordIdentityProvider": {"hashed_password": "sha1:ab:" + "1" * 40}}, 0o600,
          "sha1-hash"),
         ({"ServerApp": {"allow_root": True}}, 0o600, "allow-root"),
-        ({"ServerApp": {"ip": "127.0.0.1"}}, 0o644, "world-readable"),
+        ({"IdentityProvider": {"token": "t" * 48}}, 0o644, "world-readable"),
+        ({"ServerApp": {"ip": "127.0.0.1"}}, 0o666, "world-readable"),
     ],
 )
 def test_audit_findings_on_crafted_configs(

@@ -37,31 +37,58 @@ def _read_password() -> str:
               help="Config file (default: $JUPYTER_CONFIG_DIR/jupyter_server_config.json).")
 @json_option
 def config_cmd(with_password: bool, out: str | None, as_json: bool) -> None:
-    """Write a secure jupyter_server_config.json (127.0.0.1, random token, 0600)."""
+    """Write a secure jupyter_server_config.json (127.0.0.1, random token, 0600).
+
+    Unsafe settings it finds there, or in config files Jupyter reads before it, are
+    replaced and reported; a symlink or another user's file at the path is refused.
+    """
     from labtools.jupyter import write_server_config
 
     password = _read_password() if with_password else None
     result = write_server_config(out=path_arg(out) if out else None, password=password)
-    emit(result, as_json=as_json, render=lambda r: click.echo(
-        f"wrote {r.path} (mode {r.mode}): ip {r.ip}, random token"
-        + (", argon2 password hash" if r.password else "")
-        + "\nthe token is in the file; it is not printed"))
+
+    def render(r: Any) -> None:
+        click.echo(f"wrote {r.path} (mode {r.mode}): ip {r.ip}, random token"
+                   + (", argon2 password hash" if r.password else "")
+                   + "\nthe token is in the file; it is not printed")
+        for f in r.replaced:
+            click.echo(f"replaced: {_where(f)}{f.code}: {f.message}")
+
+    emit(result, as_json=as_json, render=render)
+    for f in result.remaining:  # warnings go to stderr, with --json too
+        click.echo(f"labtools: warning: still unsafe: {_where(f)}{f.code}: {f.message} "
+                   f"(fix: {f.fix})", err=True)
+
+
+def _where(finding: Any) -> str:
+    return f"{finding.where}: " if finding.where else ""
 
 
 @jupyter.command("audit")
-@click.argument("file", required=False, type=click.Path(dir_okay=False))
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
+@click.option("--service", "services", multiple=True, type=click.Path(dir_okay=False),
+              help="A systemd unit, batch script or kernel.json whose jupyter command line "
+                   "starts the server; its flags count too (repeatable).")
 @json_option
-def audit_cmd(file: str | None, as_json: bool) -> None:
-    """Check a Jupyter config for unsafe settings; exit 1 on findings."""
-    from labtools.jupyter import audit_config
+def audit_cmd(files: tuple[str, ...], services: tuple[str, ...], as_json: bool) -> None:
+    """Find every setting that exposes a Jupyter server; exit 1 on findings.
 
-    report = audit_config(path_arg(file) if file else None)
+    Without FILES: every config source Jupyter Server reads (all `jupyter --paths`
+    config folders, .py and .json, jupyter_server_config and the legacy
+    jupyter_notebook_config), each finding with its file, line and fix.
+    """
+    from labtools.jupyter_audit import audit_config
+
+    report = audit_config([path_arg(f) for f in files],
+                          services=[path_arg(s) for s in services])
 
     def render(r: Any) -> None:
         if r.ok:
-            click.echo(f"{r.path}: no findings")
+            where = str(r.path) if r.path else (
+                f"{len(r.sources)} config file(s)" if r.sources else "no config files")
+            click.echo(f"{where}: no findings")
         for f in r.findings:
-            click.echo(f"{r.path}: {f.code}: {f.message} (fix: {f.fix})")
+            click.echo(f"{_where(f)}{f.code}: {f.message} (fix: {f.fix})")
 
     emit(report, as_json=as_json, render=render)
     if not report.ok:
