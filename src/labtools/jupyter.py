@@ -151,7 +151,8 @@ def write_server_config(*, out: Path | None = None, password: str | None = None)
     from labtools.jupyter_sources import Source, parse_json, read_source
     from labtools.secretfile import check_target, private_dir, read_private, write_secret
 
-    path = (out or default_config_path()).expanduser().absolute()
+    shown = (out or default_config_path()).expanduser()  # the path as the user gave it
+    path = shown.absolute()
     private_dir(path.parent)
     existing: dict[str, Any] = {}
     own = Source(path, "json")
@@ -171,7 +172,7 @@ def write_server_config(*, out: Path | None = None, password: str | None = None)
     after = audit_sources(sources)
     write_secret(path, body)
     gone = [f for f in before if not _same(f, after)]
-    return ServerConfig(path=path, ip="127.0.0.1", token=True,
+    return ServerConfig(path=shown, ip="127.0.0.1", token=True,
                         password=hashed is not None or _has_password(data), mode="0600",
                         replaced=tuple(gone), remaining=tuple(after))
 

@@ -52,7 +52,8 @@ class Finding:
 
 @dataclass(frozen=True)
 class AuditReport:
-    path: Path | None  # the file audited, or None for every source Jupyter reads
+    #: the one file audited; with several files or none named, the user's config folder
+    path: Path
     sources: tuple[Path, ...]
     searched: tuple[Path, ...]
     findings: tuple[Finding, ...]
@@ -292,7 +293,10 @@ def audit_config(paths: Sequence[Path] | Path | None = None, *,
         found = [f for source in chosen for f in audit_sources([source])]
     else:
         found = audit_sources(chosen)
-    return AuditReport(path=files[0].expanduser() if len(files) == 1 else None,
+    from jupyter_core.paths import jupyter_config_dir
+
+    path = files[0].expanduser() if len(files) == 1 else Path(jupyter_config_dir())
+    return AuditReport(path=path,
                        sources=tuple(s.path for s in chosen), searched=tuple(searched),
                        findings=tuple(dict.fromkeys(found)))
 

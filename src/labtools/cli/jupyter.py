@@ -84,7 +84,8 @@ def audit_cmd(files: tuple[str, ...], services: tuple[str, ...], as_json: bool) 
 
     def render(r: Any) -> None:
         if r.ok:
-            where = str(r.path) if r.path else (
+            one = len(files) == 1 and not services
+            where = str(r.path) if one else (
                 f"{len(r.sources)} config file(s)" if r.sources else "no config files")
             click.echo(f"{where}: no findings")
         for f in r.findings:

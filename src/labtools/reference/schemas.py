@@ -101,7 +101,7 @@ RESULTS: dict[str, Any] = {
     "handbook build": "labtools.handbook.site:build_handbook",
     "handbook new": "labtools.handbook.scaffold:new_handbook",
     "handbook serve": HandbookServing,
-    "jupyter audit": "labtools.jupyter:audit_config",
+    "jupyter audit": "labtools.jupyter_audit:audit_config",
     "jupyter config": "labtools.jupyter:write_server_config",
     "jupyter remote": "labtools.slurm.results:RemoteResult",  # --slurm: job, list, cancel
     "kernel check": "kernel-check",
