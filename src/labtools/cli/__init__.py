@@ -54,7 +54,7 @@ EXTRAS: dict[str, str] = {
 #: each command's one-line help, so that `labtools --help` imports no command module;
 #: a test keeps it equal to the commands' own help (a command missing here is imported)
 SHORT_HELP: dict[str, str] = {
-    "bench": "Time environment solves and creates with every package manager found here.",
+    "bench": "Time solves, creates, installs and removals with every package manager found here.",
     "channel": "Build an offline conda channel: init, add, add-wheel, add-python, index, "
                "mirror, serve.",
     "clean": "Free package caches (conda, built-in engine, pixi, pip, uv) and orphan kernels.",
