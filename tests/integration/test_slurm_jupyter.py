@@ -26,7 +26,8 @@ pytestmark = [pytest.mark.integration]
 PIPE = -1
 
 
-@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP],
+                         ids=["ctrl-c", "sigterm", "hang-up"])
 def test_job_runs_jupyter_reached_through_the_tunnel_and_stop_leaves_nothing(
         cluster_ssh: ClusterSsh, stop: signal.Signals) -> None:
     c = cluster_ssh
