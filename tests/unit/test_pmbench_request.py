@@ -85,3 +85,13 @@ def test_the_pypi_view_of_a_conda_env_drops_the_interpreter_and_installer() -> N
     env = frozenset({"python==3.11.7", "pip==26.3", "six==1.0"})
     assert pkgsets.pypi_view(env) == {"six==1.0"}
     assert pkgsets.pypi_view(env, requested=["pip"]) == {"pip==26.3", "six==1.0"}
+
+
+def test_the_pypi_view_uses_pypi_names() -> None:
+    """The large case's conda env and venv differed only in names: conda-forge spells
+    msgpack, fastjsonschema and tzdata as msgpack-python, python-fastjsonschema and
+    python-tzdata."""
+    env = frozenset({"msgpack-python==1.2.4", "python-fastjsonschema==2.22.3",
+                     "python-tzdata==2026.6", "python==3.11.7", "jupyter-client==8.6.3"})
+    assert pkgsets.pypi_view(env) == {"msgpack==1.2.4", "fastjsonschema==2.22.3",
+                                      "tzdata==2026.6", "jupyter-client==8.6.3"}

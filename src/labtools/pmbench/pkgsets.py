@@ -65,7 +65,14 @@ def of_prefix(prefix: Path, *, drop: frozenset[str] = frozenset()) -> frozenset[
 
 
 def pypi_view(packages: frozenset[str], requested: Iterable[str] = ()) -> frozenset[str]:
-    """The part of a conda env that a venv would hold: no interpreter, no installer."""
+    """The part of a conda env that a venv would hold (no interpreter, no installer),
+    under PyPI's names (conda-forge's ``msgpack-python`` is PyPI's ``msgpack``)."""
+    from labtools.channel.names import pypi_name
+
     keep = {normalize_name(r) for r in requested}
-    return frozenset(p for p in packages
-                     if p.partition("==")[0] not in (CONDA_ONLY | VENV_SEEDS) - keep)
+    out = set()
+    for item in packages:
+        name, _, version = item.partition("==")
+        if name not in (CONDA_ONLY | VENV_SEEDS) - keep:
+            out.add(f"{normalize_name(pypi_name(name))}=={version}")
+    return frozenset(out)
