@@ -9,7 +9,6 @@ by the pure :func:`account`; the I/O shell walks the disk and deletes.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 from collections.abc import Iterable, Mapping
@@ -122,19 +121,18 @@ def scan(root: Path) -> list[FileInfo]:
 
 
 def _conda_pkgs_dirs(environ: Mapping[str, str]) -> list[Path]:
+    """conda-format package caches: the variables, ~/.conda/pkgs, and what each installed
+    conda, mamba and micromamba reports through its backend (its own ``info --json``)."""
     from labtools import process
+    from labtools.envs.backends import AUTO_ORDER, get_backend
 
     dirs = [Path(p) for p in environ.get("CONDA_PKGS_DIRS", "").split(",") if p.strip()]
     dirs.append(Path.home() / ".conda" / "pkgs")
     if environ.get("MAMBA_ROOT_PREFIX"):
         dirs.append(Path(environ["MAMBA_ROOT_PREFIX"]) / "pkgs")
-    conda = process.which("conda")
-    if conda is not None:
-        import json
-
-        done = process.run([conda, "info", "--json"], check=False, timeout=120)
-        with contextlib.suppress(ValueError):
-            dirs += [Path(p) for p in json.loads(done.stdout).get("pkgs_dirs", [])]
+    for tool in AUTO_ORDER:
+        if process.which(tool) is not None:
+            dirs += get_backend(tool).cache_dirs()
     return dirs
 
 

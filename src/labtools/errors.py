@@ -130,3 +130,20 @@ class CommandTimeoutError(CommandFailedError, TimeoutError):
         self.argv0 = argv0
         self.returncode = -1
         self.stderr_tail = stderr_tail
+
+
+class Interrupted(KeyboardInterrupt):
+    """A signal (SIGINT, SIGTERM, SIGHUP) stopped an operation after it cleaned up.
+
+    A ``KeyboardInterrupt``, so callers that already handle Ctrl-C handle it; the CLI exits
+    with ``128 + signum`` (130 for SIGINT, 143 for SIGTERM, 129 for SIGHUP).
+    """
+
+    def __init__(self, signum: int, message: str = "") -> None:
+        import signal
+
+        self.signum = signum
+        self.exit_code = 128 + signum
+        self.signal_name = signal.Signals(signum).name
+        self.message = message or f"interrupted by {self.signal_name}"
+        super().__init__(self.message)

@@ -3,20 +3,30 @@
 ``run`` for commands that finish, ``spawn`` for ones that live on (ssh, sshd, servers).
 Both log the command line (with secrets masked) and resolve the program through
 :func:`which`, so a missing tool is a one-line :class:`ToolNotFoundError` with the fix.
+
+While ``run`` waits, its child is known to :func:`signal_children`, so code that defers
+a signal (an env transaction) can pass it on and wait for the child to finish.
+When ``LABTOOLS_TOOL_LEDGER`` names a file, every program started is appended to it
+(one JSON line: tool name and executable); :func:`ledger_tools` turns the ledger into
+``{tool: version}`` for the handbook's verification stamps.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
 import shlex
 import shutil
+import signal
 import subprocess
+import sys
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from labtools.errors import CommandFailedError, CommandTimeoutError, ToolNotFoundError
 from labtools.secret_registry import redact
@@ -24,6 +34,14 @@ from labtools.secret_registry import redact
 log = logging.getLogger("labtools.process")
 
 STDERR_TAIL_LINES = 3
+LEDGER_ENV = "LABTOOLS_TOOL_LEDGER"
+#: tools whose version a verification stamp records, and the flag that prints it
+LEDGER_TOOLS: dict[str, str] = {
+    "conda": "--version", "mamba": "--version", "micromamba": "--version",
+    "pixi": "--version", "uv": "--version", "ssh": "-V", "sshd": "-V",
+}
+_RUNNING: set[subprocess.Popen[str]] = set()
+_RUNNING_LOCK = threading.Lock()
 _EXTRA_SEARCH_DIRS = ("/usr/sbin", "/sbin", "/usr/local/sbin")
 
 INSTALL_HINTS: dict[str, str] = {
@@ -132,28 +150,118 @@ def run(
     """
     args = _resolve([os.fspath(a) for a in argv], env)
     log.debug("run: %s", redact(shlex.join(args)))
+    _ledger(args[0], env)
+    proc = subprocess.Popen(
+        args,
+        env=dict(env) if env is not None else None,
+        cwd=cwd,
+        stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        errors="replace",
+        # its own process group: a terminal's Ctrl-C reaches labtools only, which stops
+        # the child itself (killed on KeyboardInterrupt, or the signal passed on once by
+        # an env transaction); and the child dies with labtools, even after a SIGKILL
+        process_group=0,
+        preexec_fn=_die_with_parent,
+    )
+    with _RUNNING_LOCK:
+        _RUNNING.add(proc)
     try:
-        proc = subprocess.run(
-            args,
-            env=dict(env) if env is not None else None,
-            cwd=cwd,
-            timeout=timeout,
-            input=input,
-            capture_output=True,
-            text=True,
-            errors="replace",
-            check=False,
-            stdin=None if input is not None else subprocess.DEVNULL,
-        )
-    except subprocess.TimeoutExpired as exc:
-        err = exc.stderr.decode(errors="replace") if isinstance(exc.stderr, bytes) else ""
-        raise CommandTimeoutError(Path(args[0]).name, timeout or 0.0, tail(err)) from None
-    done = Completed(tuple(args), proc.returncode, proc.stdout, proc.stderr)
+        try:
+            out, err = proc.communicate(input=input, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            _, err = proc.communicate()
+            raise CommandTimeoutError(Path(args[0]).name, timeout or 0.0, tail(err)) from None
+        except BaseException:
+            # Ctrl-C or an error while waiting: never leave the child running
+            proc.kill()
+            proc.wait()
+            raise
+    finally:
+        with _RUNNING_LOCK:
+            _RUNNING.discard(proc)
+    done = Completed(tuple(args), proc.returncode, out, err)
     if check and proc.returncode != 0:
-        raise CommandFailedError(
-            Path(args[0]).name, proc.returncode, tail(proc.stderr or proc.stdout)
-        )
+        raise CommandFailedError(Path(args[0]).name, proc.returncode, tail(err or out))
     return done
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
+    """Linux: the child gets SIGTERM when labtools dies (prctl PR_SET_PDEATHSIG)."""
+    if _PRCTL is not None:
+        _PRCTL(1, signal.SIGTERM)
+
+
+def _load_prctl() -> Any:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import ctypes
+
+        return ctypes.CDLL("libc.so.6", use_errno=True).prctl
+    except OSError:
+        return None
+
+
+_PRCTL = _load_prctl()
+
+
+def signal_children(signum: int = signal.SIGTERM) -> int:
+    """Send *signum* to every child :func:`run` is waiting for; how many got it."""
+    with _RUNNING_LOCK:
+        running = [p for p in _RUNNING if p.poll() is None]
+    for proc in running:
+        try:
+            proc.send_signal(signum)
+        except ProcessLookupError:
+            continue
+    return len(running)
+
+
+def _ledger(executable: str, env: Mapping[str, str] | None) -> None:
+    """Append the program to the tool ledger, when one is named (never fails the run)."""
+    target = (env or os.environ).get(LEDGER_ENV) or os.environ.get(LEDGER_ENV)
+    if not target:
+        return
+    line = json.dumps({"tool": Path(executable).name, "executable": executable})
+    try:
+        with open(target, "a", encoding="utf-8") as handle:
+            handle.write(line + "\n")
+    except OSError:
+        log.debug("cannot write the tool ledger %s", target)
+
+
+def ledger_tools(path: Path, *, tools: Mapping[str, str] = LEDGER_TOOLS) -> dict[str, str]:
+    """``{tool: version}`` of the ledger's tools that :data:`LEDGER_TOOLS` names, each asked
+    once (``conda --version``); a tool that no longer answers is ``"unknown"``."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return {}
+    seen: dict[str, str] = {}
+    for line in lines:
+        try:
+            item = json.loads(line)
+        except ValueError:
+            continue
+        name, exe = str(item.get("tool", "")), str(item.get("executable", ""))
+        if name in tools and name not in seen:
+            seen[name] = exe
+    found: dict[str, str] = {}
+    for name, exe in sorted(seen.items()):
+        version = None
+        try:
+            done = run([exe, tools[name]], check=False, timeout=60, env={**os.environ,
+                                                                        LEDGER_ENV: ""})
+            match = _VERSION_RE.search(done.stdout + done.stderr)
+            version = match.group(0) if match else None
+        except (CommandFailedError, ToolNotFoundError):
+            version = None
+        found[name] = version or "unknown"
+    return found
 
 
 def spawn(
@@ -169,6 +277,7 @@ def spawn(
     """Start a long-lived process; the caller owns it and must stop it (use ``finally``)."""
     args = _resolve([os.fspath(a) for a in argv], env)
     log.debug("spawn: %s", redact(shlex.join(args)))
+    _ledger(args[0], env)
     return subprocess.Popen(
         args,
         env=dict(env) if env is not None else None,

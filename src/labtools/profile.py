@@ -19,7 +19,7 @@ from typing import Any
 
 from labtools.errors import ConfigError
 
-BACKENDS = ("auto", "rattler", "conda", "mamba", "micromamba", "pixi")
+BACKENDS = ("auto", "rattler", "conda", "mamba", "micromamba")
 NAMING = ("refuse", "warn", "off")
 FILE_NAME = "labtools.toml"
 PRECEDENCE = ("flag", "environment variable", "project file ./labtools.toml",

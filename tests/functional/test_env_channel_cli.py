@@ -32,7 +32,8 @@ def test_create_inspect_list_remove(lab_channel: Path, tmp_path: Path) -> None:
     assert code == 0, err
     created = json.loads(out)
     assert created["backend"] == "rattler" and "built-in engine" in created["backend_reason"]
-    assert {p["name"] for p in created["packages"]} == {"python", "labdemo"}
+    # pip comes along with python, as conda's add_pip_as_python_dependency says
+    assert {p["name"] for p in created["packages"]} == {"python", "labdemo", "pip"}
     prefix = root / "py311-demo"
     code, out, _ = run("env", "inspect", str(prefix), "--json", "--why", "labdemo")
     report = json.loads(out)

@@ -13,11 +13,17 @@ import pytest
 from labtools.channel import add_wheels, index_channel, init_channel
 from labtools.channel.lab import make_wheel
 from labtools.envs.create import create_env
-from labtools.envs.snapshots import list_snapshots, package_keys, restore_snapshot
-from labtools.envs.update import update_env
+from labtools.envs.prefix import Prefix
+from labtools.envs.snapshots import list_snapshots
+from labtools.envs.update import restore_snapshot
 from labtools.errors import EnvError, UsageError
+from labtools.lifecycle import update_env
 
 pytestmark = pytest.mark.integration
+
+def package_keys(prefix: Path) -> tuple[str, ...]:
+    return Prefix(prefix).package_keys()
+
 
 BROKEN = "raise ImportError('labbreak 2.0 is broken on purpose')\n"
 

@@ -11,7 +11,7 @@ from labtools import process
 from labtools.channel import add_wheels, index_channel, init_channel
 from labtools.channel.lab import make_wheel
 from labtools.envs import create as create_mod
-from labtools.envs import rattler_engine
+from labtools.envs.backends import rattler as rattler_backend
 from labtools.envs.create import create_env
 from labtools.errors import ChannelError, EnvError
 
@@ -37,7 +37,7 @@ def test_ctrl_c_while_linking_leaves_nothing(
         assert (prefix / "bin" / "python").exists()  # linked into the temporary prefix
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(rattler_engine, "finish_prefix", interrupted)
+    monkeypatch.setattr(rattler_backend, "finish_prefix", interrupted)
     with pytest.raises(KeyboardInterrupt):
         _create(lab_channel, lab_pkgs_cache, tmp_path, "py-ctrlc", "python")
     assert seen and seen[0].name.startswith(".py-ctrlc.partial-")
@@ -99,8 +99,10 @@ def test_pip_section_and_bytecode(lab_channel: Path, lab_pkgs_cache: Path, tmp_p
         f"name: py311-pipdemo\nchannels:\n  - {lab_channel}\n"
         "dependencies:\n  - python\n  - labdemo\n  - pip:\n      - pip-only-demo==0.3\n"
     )
-    result = create_env(file=envfile, root=tmp_path / "envs", backend="rattler",
-                        cache_dir=lab_pkgs_cache)
+    from labtools.lifecycle import create_env as create_from_file
+
+    result = create_from_file(file=envfile, root=tmp_path / "envs", backend="rattler",
+                              cache_dir=lab_pkgs_cache)
     assert result.pip == ("pip-only-demo==0.3",)
     assert "pip" in {p.name for p in result.packages}  # added for the pip: list
     done = process.run([result.prefix / "bin" / "python", "-c",

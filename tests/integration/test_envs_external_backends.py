@@ -22,9 +22,10 @@ def test_real_tool_creates_from_lab_channel(real_tool: RealTool, lab_channel: Pa
     assert result.backend == backend
     names = {p.name for p in result.packages}
     assert {"python", "labdemo"} <= names, names
-    # a real difference between the tools, asserted as such: micromamba, mamba and conda's
-    # classic solver add pip to every python request; conda's libmamba solver (26.6.0) does not
-    assert ("pip" in names) is (real_tool.name != "conda"), names
+    # through labtools every tool brings pip along with python (conda's
+    # add_pip_as_python_dependency); see test_raw_conda_libmamba_drops_pip for why conda
+    # needs labtools' help
+    assert "pip" in names, names
     assert (result.prefix / "conda-meta" / "history").read_text().count("==> ") >= 1
     hello = subprocess.run([str(result.prefix / "bin" / "labdemo")], capture_output=True,
                            text=True, check=True)
@@ -51,3 +52,18 @@ def test_channel_add_python_is_usable_by_the_real_tool(real_tool: RealTool,
     done = subprocess.run([str(prefix / "bin" / "python"), "-c", "import sys; print(sys.prefix)"],
                           capture_output=True, text=True, check=True)
     assert done.stdout.strip() == str(prefix)
+
+
+def test_raw_conda_libmamba_drops_pip(real_tool: RealTool, lab_channel: Path,
+                                      tmp_path: Path) -> None:
+    """A real difference, asserted as such: conda's libmamba solver (26.6 / libmambapy 2.8)
+    adds pip to python only inside a repo that holds pip, and the lab channel (like
+    conda-forge) keeps python in linux-64 and pip in noarch; classic, mamba and micromamba
+    bring pip along (mamba and micromamba ask for it explicitly)."""
+    import json
+
+    done = real_tool.run("create", "--dry-run", "--json", "-p", str(tmp_path / "raw"),
+                         "--override-channels", "-c", lab_channel.as_uri(), "python", "labdemo")
+    linked = {p["name"] for p in json.loads(done.stdout)["actions"]["LINK"]}
+    assert {"python", "labdemo"} <= linked
+    assert ("pip" in linked) is (real_tool.name != "conda"), linked

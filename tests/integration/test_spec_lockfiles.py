@@ -68,7 +68,7 @@ def test_pixi_lock_of_a_real_env(make_env: Callable[..., Path], lab_pkgs_cache: 
                                  tmp_path: Path) -> None:
     import rattler
 
-    from labtools.envs.create import create_env
+    from labtools.lifecycle import create_env
     from labtools.spec.locks import register_readers
 
     source = make_env("spec-pixi", ("labdemo-extra",))

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.integration
 
 
 def _create_from(file: Path, name: str, root: Path, cache: Path) -> Path:
-    from labtools.envs.create import create_env
+    from labtools.lifecycle import create_env
 
     return create_env(name=name, file=file, root=root, cache_dir=cache, backend="rattler",
                       force_name=True, compile_bytecode=False).prefix

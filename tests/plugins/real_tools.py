@@ -73,10 +73,25 @@ class RealTool:
                               text=True, check=check, timeout=600)
 
 
+def kits_environ() -> dict[str, str]:
+    """The environment for tools/real-tools.sh: in a git worktree outside the main
+    checkout, the kits sit beside the main checkout (found through git's common dir)."""
+    env = dict(os.environ)
+    if env.get("LABTOOLS_KITS") or (REPO.parent / "shared" / "tools").is_dir():
+        return env
+    done = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--path-format=absolute",
+                           "--git-common-dir"], capture_output=True, text=True, check=False)
+    kits = Path(done.stdout.strip()).parent.parent / "shared" / "tools"
+    if done.returncode == 0 and kits.is_dir():
+        env["LABTOOLS_KITS"] = str(kits)
+    return env
+
+
 @pytest.fixture(scope="session")
 def real_tools_dir() -> Path:
     """Install (or reuse) the real tools; skip, or fail under LABTOOLS_REQUIRE_REAL_TOOLS."""
-    done = subprocess.run(["bash", str(SCRIPT)], capture_output=True, text=True, timeout=1800)
+    done = subprocess.run(["bash", str(SCRIPT)], capture_output=True, text=True, timeout=1800,
+                          env=kits_environ())
     if done.returncode != 0:
         reason = f"real conda/mamba/micromamba unavailable: {done.stderr.strip()[-300:]} " \
                  f"({INSTALL_HINT})"

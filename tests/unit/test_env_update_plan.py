@@ -6,8 +6,7 @@ from datetime import datetime
 
 import pytest
 
-from labtools.envs.snapshots import new_snapshot_id, snapshot_text
-from labtools.envs.update import (
+from labtools.envs.plan import (
     compare_versions,
     plan_changes,
     requested_specs_after,
@@ -15,7 +14,9 @@ from labtools.envs.update import (
     spec_name,
     top_level_modules,
 )
-from labtools.errors import UsageError
+from labtools.envs.records import parse_conda_record
+from labtools.envs.snapshots import new_snapshot_id, parse_snapshot, render_snapshot
+from labtools.errors import SpecError
 from labtools.spec.locks import parse_explicit
 
 
@@ -62,7 +63,7 @@ def test_requested_specs_after_an_update() -> None:
 def test_spec_name() -> None:
     assert spec_name("numpy>=2") == "numpy"
     assert spec_name("conda-forge::SciPy==1.1=py_0") == "scipy"
-    with pytest.raises(UsageError):
+    with pytest.raises(SpecError):
         spec_name("   ")
 
 
@@ -83,7 +84,15 @@ def test_snapshot_ids_and_text() -> None:
     assert new_snapshot_id(now, []) == "20260102T030405"
     assert new_snapshot_id(now, ["20260102T030405", "20260102T030405-2"]) == \
         "20260102T030405-3"
-    text = snapshot_text("@EXPLICIT\nfile:///c/noarch/a-1.0-py_0.conda#" + "0" * 32 + "\n",
-                         "before update\nlabbreak")
+    url = "file:///c/noarch/a-1.0-py_0.conda"
+    record = parse_conda_record({"name": "a", "version": "1.0", "build": "py_0", "url": url,
+                                 "md5": "0" * 32, "subdir": "noarch"}, source="a.json")
+    text = render_snapshot([record], "before update\nlabbreak", platform="linux-64")
     assert text.splitlines()[0] == "# labtools-snapshot-reason: before update labbreak"
+    # conda's explicit format: conda create --file SNAPSHOT rebuilds it by hand
     assert [p.name for p in parse_explicit(text).packages] == ["a"]
+    reason, pins = parse_snapshot(text, source="s.txt")
+    assert reason == "before update labbreak"
+    assert [(p.spec, p.channel) for p in pins] == [("a==1.0=py_0", "file:///c")]
+    with pytest.raises(SpecError, match="not a package URL"):
+        parse_snapshot(text + "garbage\n", source="s.txt")

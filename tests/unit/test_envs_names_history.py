@@ -6,10 +6,9 @@ from datetime import datetime
 
 import pytest
 
-from labtools.envs.backends import CondaLikeBackend, choose_backend, parse_conda_json
 from labtools.envs.history import LinkedDist, history_block
 from labtools.envs.names import check_name, derive_name, name_problem
-from labtools.errors import SolveError, UsageError
+from labtools.errors import UsageError
 
 
 @pytest.mark.parametrize(
@@ -62,32 +61,3 @@ def test_history_block_matches_conda_format() -> None:
         "+file:///ch::zlib-1.3-h0",
         "# update specs: ['python=3.11']",
     ]
-
-
-def test_conda_json_parsing() -> None:
-    out = ('{"success": true, "actions": {"LINK": [{"name": "python", "version": "3.11.7",'
-           ' "build_string": "h1", "channel": "conda-forge", "platform": "linux-64"}]}}')
-    [pkg] = parse_conda_json("mamba", out, 0, "")
-    assert (pkg.name, pkg.version, pkg.build, pkg.channel) == ("python", "3.11.7", "h1",
-                                                              "conda-forge")
-    with pytest.raises(SolveError, match="conda create failed: PackagesNotFoundError: nope"):
-        parse_conda_json("conda", '{"error": "PackagesNotFoundError: nope"}', 1, "")
-
-
-def test_conda_argv_overrides_channels() -> None:
-    from pathlib import Path
-
-    argv = CondaLikeBackend("micromamba").argv(Path("/e"), ["python"], ["/ch"], dry_run=True)
-    assert argv == ["micromamba", "create", "--prefix", "/e", "--yes", "--json",
-                    "--override-channels", "--channel", "/ch", "--dry-run", "python"]
-
-
-def test_auto_backend_says_why(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None:
-    monkeypatch.setenv("PATH", "/nonexistent")
-    from labtools import process
-
-    monkeypatch.setattr(process, "_EXTRA_SEARCH_DIRS", ())
-    choice = choose_backend("auto")
-    assert choice.backend == "rattler" and "no mamba, micromamba, conda or pixi" in choice.reason
-    with pytest.raises(UsageError, match="unknown backend"):
-        choose_backend("pip")

@@ -179,14 +179,3 @@ def test_destination_choice() -> None:
     assert destination_for(user=False, sys_prefix=False, prefix=Path("/p")) == (False, Path("/p"))
     with pytest.raises(UsageError, match="choose one of"):
         destination_for(user=True, sys_prefix=False, prefix=Path("/p"))
-
-
-def test_installed_pins_reads_conda_meta(tmp_path: Path) -> None:
-    from labtools.kernels.register import installed_pins
-
-    meta = tmp_path / "conda-meta"
-    meta.mkdir()
-    (meta / "python-3.11.7-h1.json").write_text(json.dumps(
-        {"name": "python", "version": "3.11.7", "build": "h1", "requested_spec": "python=3.11"}))
-    (meta / "broken.json").write_text("{")
-    assert installed_pins(tmp_path) == (["python=3.11.7=h1"], ["python=3.11"])

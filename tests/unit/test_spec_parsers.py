@@ -23,16 +23,18 @@ from labtools.spec.matchspec import SpecParts, parse_spec
     ("text", "expected"),
     [
         ("numpy", SpecParts("numpy")),
+        # rattler's normalized constraints, conda's =1.26 (1.26.*) shorthand kept
         ("numpy=1.26", SpecParts("numpy", "1.26")),
-        ("numpy=1.26.4=py311_0", SpecParts("numpy", "1.26.4", "py311_0")),
+        ("numpy=1.26.4=py311_0", SpecParts("numpy", "==1.26.4", "py311_0")),
         ("numpy==1.26.4", SpecParts("numpy", "==1.26.4")),
         ("numpy >=1.2,<2", SpecParts("numpy", ">=1.2,<2")),
         ("numpy>=1.2,<2", SpecParts("numpy", ">=1.2,<2")),
-        ("numpy 1.26.* py311*", SpecParts("numpy", "1.26.*", "py311*")),
+        ("numpy 1.26.* py311*", SpecParts("numpy", "1.26", "py311*")),
         ("conda-forge::numpy=1.26", SpecParts("numpy", "1.26", channel="conda-forge")),
+        ("NumPy>=2", SpecParts("numpy", ">=2")),
         ("conda-forge/linux-64::numpy", SpecParts("numpy", channel="conda-forge/linux-64")),
         ("numpy[version='>=1.2', build=py*]", SpecParts("numpy", ">=1.2", "py*")),
-        ("python=3.11.*  # the interpreter", SpecParts("python", "3.11.*")),
+        ("python=3.11.*  # the interpreter", SpecParts("python", "3.11")),
         ("numpy=*", SpecParts("numpy")),
     ],
 )
@@ -56,7 +58,11 @@ channels = st.one_of(st.none(), st.sampled_from(
 @given(names, st.one_of(st.none(), versions), st.one_of(st.none(), builds), channels)
 def test_parse_spec_round_trips_render(name: str, version: str | None, build: str | None,
                                        channel: str | None) -> None:
-    parts = SpecParts(name, version, build if version else None, channel)
+    text = name + (f"={version}" if version else "") + (f"={build}" if version and build
+                                                          else "")
+    text = f"{channel}::{text}" if channel else text
+    parts = parse_spec(text)
+    assert parts.name == name and parts.channel == channel
     assert parse_spec(parts.render()) == parts
 
 

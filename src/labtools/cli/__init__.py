@@ -230,9 +230,12 @@ def invoke_reporting(call: Any, *, as_json: bool) -> int:
     except click.ClickException as exc:
         _report("usage", exc.format_message(), None, as_json=as_json)
         return exc.exit_code
-    except KeyboardInterrupt:
-        _report("interrupted", "interrupted", None, as_json=as_json)
-        return EXIT_INTERRUPTED
+    except KeyboardInterrupt as exc:
+        # labtools.errors.Interrupted carries its signal: SIGTERM exits 143, SIGHUP 129
+        message = getattr(exc, "message", None) or "interrupted"
+        _report("interrupted", message if message.startswith("interrupted")
+                             else f"interrupted: {message}", None, as_json=as_json)
+        return int(getattr(exc, "exit_code", EXIT_INTERRUPTED))
     except click.exceptions.Abort as exc:
         if isinstance(exc.__cause__, KeyboardInterrupt):
             _report("interrupted", "interrupted", None, as_json=as_json)

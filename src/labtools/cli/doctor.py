@@ -18,14 +18,17 @@ _STYLE = {"error": "bold red", "warning": "yellow", "info": "dim"}
 @click.option("--notebook", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Also check the kernel this notebook names (starts it).")
 @click.option("--no-kernels", is_flag=True, help="Skip the kernelspec checks (faster).")
+@click.option("--no-tools", is_flag=True,
+              help="Do not ask conda, mamba and micromamba about themselves (faster).")
 @json_option
 @click.pass_context
 def doctor(ctx: click.Context, env_name: str | None, notebook: Path | None, no_kernels: bool,
-           as_json: bool) -> None:
+           no_tools: bool, as_json: bool) -> None:
     """Find why code works in one place and not another; exit 1 when something is wrong."""
     from labtools.doctor import run_doctor
 
-    report = run_doctor(env=env_name, notebook=notebook, kernels=not no_kernels)
+    report = run_doctor(env=env_name, notebook=notebook, kernels=not no_kernels,
+                        tools=not no_tools)
 
     def render(r: Any) -> None:
         out = console()
@@ -38,6 +41,10 @@ def doctor(ctx: click.Context, env_name: str | None, notebook: Path | None, no_k
             out.print(f"notebook       {nb.notebook} -> kernel {nb.kernel!r} in "
                       f"{nb.prefix or '(does not start)'}")
         out.print(f"examined env   {py.target or '-'} (from {py.target_source})")
+        for tool in r.facts.tools:
+            solver = f", solver {tool.solver}" if tool.solver else ""
+            state = f" ({tool.error})" if tool.error else ""
+            out.print(f"tool           {tool.name} {tool.version or '?'}{solver}{state}")
         for f in r.findings:
             style = _STYLE[f.severity]
             out.print(f"[{style}]{f.severity:<7}[/{style}] {f.code}: {f.message}")

@@ -12,12 +12,18 @@ import click
 
 from labtools.cli._output import console, emit, json_option
 
-BACKEND_CHOICES = ("auto", "rattler", "conda", "mamba", "micromamba", "pixi")
+BACKEND_CHOICES = ("auto", "rattler", "conda", "mamba", "micromamba")
 
 
 @click.group()
 def env() -> None:
     """Create, inspect and remove environments."""
+
+
+def waiting(holder: str) -> None:
+    """Say whom a command waits for (another labtools process holds the env's lock)."""
+    click.echo(f"labtools: waiting for labtools process {holder}, which is changing this "
+               "environment (--no-wait fails at once instead)", err=True)
 
 
 @contextmanager
@@ -51,18 +57,21 @@ def _progress(enabled: bool) -> Iterator[Callable[[str, int, int], None] | None]
 @click.option("--dry-run", is_flag=True, help="Solve and show the plan; install nothing.")
 @click.option("--force-name", is_flag=True, help="Accept a vague name such as env1 or test.")
 @click.option("--no-compile", is_flag=True, help="Do not byte-compile site-packages.")
+@click.option("--no-wait", is_flag=True,
+              help="Fail at once if another labtools process is working on NAME.")
 @json_option
 def create_cmd(name: str | None, specs: tuple[str, ...], file: Path | None,
                channels: tuple[str, ...], backend: str | None, root: Path | None,
-               dry_run: bool, force_name: bool, no_compile: bool, as_json: bool) -> None:
+               dry_run: bool, force_name: bool, no_compile: bool, no_wait: bool,
+               as_json: bool) -> None:
     """Create environment NAME from SPECs (or --file), atomically."""
-    from labtools.envs.create import create_env
+    from labtools.lifecycle import create_env
 
     with _progress(not as_json) as progress:
         result = create_env(
             name=name, specs=specs, file=file, channels=channels, backend=backend, root=root,
             dry_run=dry_run, force_name=force_name, compile_bytecode=not no_compile,
-            progress=progress,
+            progress=progress, wait=not no_wait, on_wait=waiting,
         )
 
     def render(_: object) -> None:
@@ -106,11 +115,15 @@ def list_cmd(root: Path | None, as_json: bool) -> None:
     def render(_: object) -> None:
         from rich.table import Table
 
-        table = Table("name", "python", "prefix", "found via")
+        table = Table("name", "python", "status", "prefix", "found via")
         for entry in found:
-            table.add_row(entry.name, entry.python_version or "-", str(entry.prefix),
-                          entry.source)
+            table.add_row(entry.name, entry.python_version or "-", entry.status,
+                          str(entry.prefix), entry.source)
         console().print(table if found else "no environments found")
+        for entry in found:
+            if entry.detail:
+                console(stderr=True).print(f"warning: {entry.name} is incomplete: "
+                                           f"{entry.detail}")
 
     emit(found, as_json=as_json, render=render)
 
@@ -120,9 +133,12 @@ def list_cmd(root: Path | None, as_json: bool) -> None:
 @click.option("--root", type=click.Path(file_okay=False, path_type=Path),
               help="Folder that holds the environments; default: the profile's envs root.")
 @click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--no-wait", is_flag=True,
+              help="Fail at once if another labtools process is working on it.")
 @json_option
-def remove_cmd(target: str, root: Path | None, yes: bool, as_json: bool) -> None:
-    """Remove environment NAME or PATH (never base, never a non-environment)."""
+def remove_cmd(target: str, root: Path | None, yes: bool, no_wait: bool,
+               as_json: bool) -> None:
+    """Remove environment NAME or PATH through the tool that made it (never base)."""
     from labtools.envs.listing import remove_env, resolve_env
     from labtools.errors import UsageError
 
@@ -132,7 +148,7 @@ def remove_cmd(target: str, root: Path | None, yes: bool, as_json: bool) -> None
             raise UsageError(f"refusing to remove {prefix} without confirmation",
                              hint="pass --yes")
         click.confirm(f"Remove {prefix}?", abort=True)
-    removed = remove_env(target, root=root)
+    removed = remove_env(target, root=root, wait=not no_wait)
     emit(removed, as_json=as_json,
          render=lambda _: click.echo(f"removed {removed.name} ({removed.prefix})"))
 
@@ -147,10 +163,10 @@ def inspect_cmd(target: str | None, module: str | None, root: Path | None,
                 as_json: bool) -> None:
     """Show an environment's layout, interpreter, packages by origin (default: running one)."""
     from labtools.envs.inspect import inspect_env, where_is
-    from labtools.envs.listing import resolve_env
+    from labtools.envs.listing import resolve_complete
     from labtools.envs.packages import packages_of, why_in_env
 
-    report = inspect_env(resolve_env(target, root=root) if target else None)
+    report = inspect_env(resolve_complete(target, root=root).path if target else None)
     packages = packages_of(report.prefix)
     location: Any = None
     if module:
@@ -178,7 +194,8 @@ def inspect_cmd(target: str | None, module: str | None, root: Path | None,
 
     emit(result, as_json=as_json, render=render)
 
+from labtools.cli.env_change import install_cmd, uninstall_cmd  # noqa: E402
 from labtools.cli.env_update import rollback_cmd, snapshots_cmd, update_cmd  # noqa: E402
 
-for _command in (update_cmd, rollback_cmd, snapshots_cmd):
+for _command in (install_cmd, uninstall_cmd, update_cmd, rollback_cmd, snapshots_cmd):
     env.add_command(_command)

@@ -15,6 +15,7 @@ import click
 
 from labtools.cli._output import console, emit, json_option
 
+_BACKENDS = ("auto", "rattler", "conda", "mamba", "micromamba")
 _ARROWS = {"added": "+", "removed": "-", "upgraded": "^", "downgraded": "v", "rebuilt": "~"}
 
 
@@ -70,13 +71,19 @@ def render_plan(plan: Any, *, out: Any, err: Any) -> None:
 @click.option("--no-verify", is_flag=True, help="Skip the import and kernel checks.")
 @click.option("--root", type=click.Path(file_okay=False, path_type=Path),
               help="Folder that holds the environments; default: the profile's envs root.")
+@click.option("--backend", type=click.Choice(_BACKENDS), default=None,
+              help="Tool to use; default: the one that made the env.")
+@click.option("--no-wait", is_flag=True,
+              help="Fail at once if another labtools process is working on ENV.")
 @json_option
 def update_cmd(env_name: str, specs: tuple[str, ...], all_packages: bool, dry_run: bool,
                yes: bool, channels: tuple[str, ...], no_verify: bool, root: Path | None,
-               as_json: bool) -> None:
-    """Update ENV (SPECs, or --all): snapshot, plan, apply, verify, roll back on failure."""
-    from labtools.envs.update import update_env
+               backend: str | None, no_wait: bool, as_json: bool) -> None:
+    """Update ENV (SPECs, or --all) with the tool that made it: snapshot, plan, apply,
+    verify, roll back on failure."""
+    from labtools.cli.env import waiting
     from labtools.errors import EnvError, UsageError
+    from labtools.lifecycle import update_env
 
     out, err = console(stderr=as_json), console(stderr=True)
 
@@ -92,7 +99,8 @@ def update_cmd(env_name: str, specs: tuple[str, ...], all_packages: bool, dry_ru
     with _progress(not as_json) as progress:
         result = update_env(env=env_name, specs=specs, all_packages=all_packages,
                             dry_run=dry_run, channels=channels, verify=not no_verify,
-                            root=root, progress=progress, confirm=confirm)
+                            root=root, progress=progress, confirm=confirm, backend=backend,
+                            wait=not no_wait, on_wait=waiting)
 
     def render(r: Any) -> None:
         if r.dry_run:
@@ -128,16 +136,24 @@ def update_cmd(env_name: str, specs: tuple[str, ...], all_packages: bool, dry_ru
 @click.option("--to", "to", metavar="SNAPSHOT", help="Snapshot id (default: the newest).")
 @click.option("--root", type=click.Path(file_okay=False, path_type=Path),
               help="Folder that holds the environments; default: the profile's envs root.")
+@click.option("--backend", type=click.Choice(_BACKENDS), default=None,
+              help="Tool to use; default: the one that made the env.")
+@click.option("--no-wait", is_flag=True,
+              help="Fail at once if another labtools process is working on ENV.")
 @json_option
-def rollback_cmd(env_name: str, to: str | None, root: Path | None, as_json: bool) -> None:
-    """Restore ENV exactly to a snapshot taken before an update."""
+def rollback_cmd(env_name: str, to: str | None, root: Path | None, backend: str | None,
+                 no_wait: bool, as_json: bool) -> None:
+    """Restore ENV exactly to a snapshot (taken before each change), with its own tool."""
+    from labtools.cli.env import waiting
     from labtools.envs.listing import resolve_env
-    from labtools.envs.snapshots import restore_snapshot
+    from labtools.envs.update import rollback
 
     with _progress(not as_json) as progress:
-        result = restore_snapshot(resolve_env(env_name, root=root), to=to, progress=progress)
+        result = rollback(resolve_env(env_name, root=root), to=to, progress=progress,
+                          backend=backend, wait=not no_wait, on_wait=waiting)
     emit(result, as_json=as_json, render=lambda r: console().print(
-        f"restored {r.prefix.name} to snapshot {r.snapshot.id} ({len(r.packages)} packages)"))
+        f"restored {r.prefix.name} to snapshot {r.snapshot.id} ({len(r.packages)} packages, "
+        f"with {r.backend})"))
 
 
 @click.command("snapshots")

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from labtools.doctor.checks import DoctorFacts, Finding, diagnose
+from labtools.doctor.checks import DoctorFacts, diagnose
+from labtools.doctor.findings import Finding
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ def run_doctor(
     env: str | Path | None = None,
     notebook: str | Path | None = None,
     kernels: bool = True,
+    tools: bool = True,
     **inputs: Any,
 ) -> DoctorReport:
     """Diagnose this machine (or the one *inputs* describe: environ=, home=, sys_prefix=,
@@ -43,7 +45,7 @@ def run_doctor(
 
     given = {**running_facts(), **inputs}
     facts = collect_facts(env=env, notebook=Path(notebook) if notebook else None,
-                          kernels=kernels, **given)
+                          kernels=kernels, tools=tools, **given)
     return report_for(facts)
 
 

@@ -13,21 +13,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from labtools.doctor.cuda import CudaBuild, driver_too_old
+from labtools.doctor.findings import SEVERITIES, Finding
+from labtools.doctor.tools import ToolFact, check_tools
 
-SEVERITIES = ("error", "warning", "info")
 _KERNEL_ERRORS = frozenset({"orphan", "interpreter-missing", "cannot-start", "no-ipykernel",
                             "launch-module-missing", "exited", "no-reply", "statement-failed",
                             "malformed", "notebook-kernel-missing", "unknown-kernel"})
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One thing the doctor noticed. ``code`` is stable for scripts."""
-
-    code: str
-    severity: str  # error | warning | info
-    message: str
-    fix: str
 
 
 @dataclass(frozen=True)
@@ -79,6 +70,10 @@ class DoctorFacts:
     nvidia_smi_error: str | None
     driver_cuda: str | None
     cuda_builds: tuple[CudaBuild, ...]
+    #: the package managers here, as each reports itself (conda: its real solver)
+    tools: tuple[ToolFact, ...] = ()
+    #: the conda variables that decide whether conda starts at all
+    conda_env: tuple[tuple[str, str], ...] = ()
 
 
 def _same(a: str | None, b: str | None) -> bool:
@@ -228,5 +223,6 @@ def diagnose(facts: DoctorFacts) -> tuple[Finding, ...]:
         *check_pythonpath(facts),
         *check_kernels(facts.kernel_issues),
         *check_cuda(facts),
+        *check_tools(facts.tools, dict(facts.conda_env)),
     ]
     return tuple(sorted(found, key=lambda f: SEVERITIES.index(f.severity)))

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from labtools.doctor.checks import DoctorFacts, Interpreters, KernelIssue, NotebookKernel
 from labtools.doctor.cuda import cuda_builds, driver_cuda_version
+from labtools.doctor.tools import tool_facts
 from labtools.errors import LabtoolsError
 
 
@@ -131,6 +132,7 @@ def collect_facts(
     env: str | Path | None = None,
     notebook: Path | None = None,
     kernels: bool = True,
+    tools: bool = True,
 ) -> DoctorFacts:
     """Gather what the checks need; nothing is read from ``os.environ`` or ``sys``."""
     from labtools.envs.inspect import python_dirs
@@ -142,6 +144,8 @@ def collect_facts(
     conda, pip = _packages(target)
     site = user_site_of(environ, home, version)
     smi, smi_error, driver = _nvidia(environ)
+    conda_env = tuple((k, environ[k]) for k in ("CONDA_ENVS_DIRS", "CONDA_ENVS_PATH")
+                      if environ.get(k))
     return DoctorFacts(
         interpreters=Interpreters(
             shell_python=python, shell_prefix=shell_prefix,
@@ -155,6 +159,7 @@ def collect_facts(
         notebook=_notebook_kernel(notebook) if kernels else None,
         nvidia_smi=smi, nvidia_smi_error=smi_error, driver_cuda=driver,
         cuda_builds=cuda_builds(conda, pip),
+        tools=tool_facts(environ) if tools else (), conda_env=conda_env,
     )
 
 

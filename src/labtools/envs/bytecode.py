@@ -9,7 +9,6 @@ Later creates hard-link those pycs into place.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
@@ -18,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from labtools import process
+from labtools.envs.prefix import Prefix
 
 _PY_DIR = re.compile(r"^lib/python(\d+)\.(\d+)/")
 COMPLETE = ".complete"
@@ -47,17 +47,16 @@ def packages_with_sources(prefix: Path) -> tuple[str | None, list[PackageSources
     """The interpreter tag (``cpython-311``) and, per installed package, its ``.py`` files."""
     tag: str | None = None
     found: list[PackageSources] = []
-    for record_path in sorted((prefix / "conda-meta").glob("*.json")):
-        record = json.loads(record_path.read_text(encoding="utf-8"))
+    for record in Prefix(prefix).records():
         sources = []
-        for rel in record.get("files", []):
+        for rel in record.files:
             match = _PY_DIR.match(rel)
             if match and rel.endswith(".py") and "/__pycache__/" not in rel:
                 tag = tag or f"cpython-{match[1]}{match[2]}"
                 sources.append(rel)
         if sources:
-            digest = record.get("sha256") or record.get("md5") or ""
-            key = f"{record['name']}-{record['version']}-{record['build']}-{digest[:16]}"
+            digest = record.sha256 or record.md5 or ""
+            key = f"{record.name}-{record.version}-{record.build}-{digest[:16]}"
             found.append(PackageSources(key, tuple(sources)))
     return tag, found
 

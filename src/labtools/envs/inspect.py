@@ -1,28 +1,25 @@
 """Read an environment's anatomy without running anything in it.
 
 "The path is the state": an environment is a prefix directory. This module reads its
-layout (``bin/``, ``lib/``, ``include/``, ``share/``, ``conda-meta/``), its interpreter,
+layout (``bin/``, ``lib/``, ``include/``, ``share/``, the records folder), its interpreter,
 its site-packages, and explains where a module is, or why it is not, importable.
 """
 
 from __future__ import annotations
 
 import importlib.util
-import re
 import sys
 import sysconfig
 from dataclasses import dataclass
 from pathlib import Path
 
+from labtools.envs.prefix import Prefix
 from labtools.errors import EnvError
-
-LAYOUT_DIRS = ("bin", "lib", "include", "share", "conda-meta")
-_PY_DIR = re.compile(r"^python(\d+)\.(\d+)t?$")
 
 
 @dataclass(frozen=True)
 class EnvReport:
-    """What a prefix holds. ``kind`` is ``conda`` (has conda-meta), ``venv`` or ``plain``."""
+    """What a prefix holds. ``kind`` is ``conda`` (has package records), ``venv`` or ``plain``."""
 
     prefix: Path
     kind: str
@@ -47,40 +44,21 @@ class ModuleLocation:
 
 
 def env_kind(prefix: Path) -> str:
-    if (prefix / "conda-meta").is_dir():
-        return "conda"
-    if (prefix / "pyvenv.cfg").is_file():
-        return "venv"
-    return "plain"
+    return Prefix(prefix).kind()
 
 
 def python_dirs(prefix: Path) -> list[tuple[tuple[int, int], Path]]:
     """``lib/pythonX.Y`` directories of a prefix, newest first."""
-    lib = prefix / "lib"
-    found: list[tuple[tuple[int, int], Path]] = []
-    if lib.is_dir():
-        for child in lib.iterdir():
-            match = _PY_DIR.match(child.name)
-            if match and child.is_dir():
-                found.append(((int(match[1]), int(match[2])), child))
-    return sorted(found, reverse=True)
+    return Prefix(prefix).python_dirs()
 
 
 def site_packages_of(prefix: Path) -> Path | None:
-    """The prefix's ``lib/pythonX.Y/site-packages`` (or a noarch ``site-packages``)."""
-    for _, pydir in python_dirs(prefix):
-        candidate = pydir / "site-packages"
-        if candidate.is_dir():
-            return candidate
-    return None
+    """The prefix's ``lib/pythonX.Y/site-packages``."""
+    return Prefix(prefix).site_packages()
 
 
 def python_of(prefix: Path) -> Path | None:
-    for name in ("bin/python", "bin/python3", "python.exe"):
-        candidate = prefix / name
-        if candidate.exists():
-            return candidate
-    return None
+    return Prefix(prefix).python()
 
 
 def inspect_env(prefix: Path | str | None = None) -> EnvReport:
@@ -91,17 +69,17 @@ def inspect_env(prefix: Path | str | None = None) -> EnvReport:
         raise EnvError(
             f"no environment at {root}", hint="give an existing prefix, e.g. $CONDA_PREFIX"
         )
-    versions = python_dirs(root)
-    version = ".".join(map(str, versions[0][0])) if versions else None
+    env = Prefix(root)
+    version = env.python_version()
     if root == running:
         version = f"{sys.version_info.major}.{sys.version_info.minor}.{sys.version_info.micro}"
     return EnvReport(
         prefix=root,
-        kind=env_kind(root),
-        python=python_of(root),
+        kind=env.kind(),
+        python=env.python(),
         python_version=version,
-        site_packages=site_packages_of(root),
-        layout={name: (root / name).is_dir() for name in LAYOUT_DIRS},
+        site_packages=env.site_packages(),
+        layout=env.layout(),
         is_running=root == running,
     )
 

@@ -2,7 +2,9 @@
 
 Sources: the profile's envs root, conda's envs dirs (``CONDA_ENVS_PATH``/``CONDA_ENVS_DIRS``,
 ``~/.conda/envs``, the usual Miniforge/Miniconda/Anaconda installs) and
-``~/.conda/environments.txt``.
+``~/.conda/environments.txt``. An env whose create or update did not finish (its
+in-progress marker is there and nobody holds its lock) is listed as ``incomplete``,
+never as a good env; so is a name whose interrupted create left only its marker.
 """
 
 from __future__ import annotations
@@ -13,37 +15,36 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from labtools import process
+from labtools.envs import transaction
+from labtools.envs.backends import get_backend
+from labtools.envs.create import environments_txt
+from labtools.envs.lock import env_lock
+from labtools.envs.prefix import Prefix, remove_tree
 from labtools.errors import EnvError
 
 _INSTALLS = ("miniforge3", "miniconda3", "anaconda3", "mambaforge", "micromamba")
+_MARKER_SUFFIX = ".labtools-incomplete"
 
 
 @dataclass(frozen=True)
 class EnvEntry:
-    """One environment found on this machine."""
+    """One environment found on this machine. ``status``: ``ok`` or ``incomplete``."""
 
     name: str
     prefix: Path
     source: str
     python_version: str | None
     is_base: bool
+    status: str = "ok"
+    detail: str | None = None
 
 
 @dataclass(frozen=True)
 class RemovedEnv:
     name: str
     prefix: Path
-
-
-def is_env(prefix: Path) -> bool:
-    return (prefix / "conda-meta").is_dir()
-
-
-def is_base(prefix: Path) -> bool:
-    """A conda installation's root (base) rather than a named environment."""
-    return is_env(prefix) and any(
-        (prefix / marker).exists() for marker in ("condabin", "pkgs/urls.txt", "bin/conda")
-    )
+    backend: str
 
 
 def envs_dirs(root: Path | None = None) -> list[tuple[Path, str]]:
@@ -61,19 +62,15 @@ def envs_dirs(root: Path | None = None) -> list[tuple[Path, str]]:
     return found
 
 
-def _python_version(prefix: Path) -> str | None:
-    from labtools.envs.inspect import python_dirs
-
-    dirs = python_dirs(prefix)
-    return ".".join(map(str, dirs[0][0])) if dirs else None
-
-
 def _candidates(root: Path | None) -> Iterator[tuple[Path, str]]:
     for folder, source in envs_dirs(root):
-        if folder.is_dir():
-            for child in sorted(folder.iterdir()):
-                if not child.name.startswith("."):
-                    yield child, source
+        if not folder.is_dir():
+            continue
+        for child in sorted(folder.iterdir()):
+            if not child.name.startswith("."):
+                yield child, source
+            elif child.name.endswith(_MARKER_SUFFIX):
+                yield folder / child.name[1: -len(_MARKER_SUFFIX)], source
     home = Path.home()
     for install in _INSTALLS:
         yield home / install, f"~/{install}"
@@ -84,20 +81,33 @@ def _candidates(root: Path | None) -> Iterator[tuple[Path, str]]:
                 yield Path(line.strip()), "~/.conda/environments.txt"
 
 
+def _incomplete_detail(env: Prefix) -> str | None:
+    marker = env.incomplete()
+    if marker is None:
+        return None
+    operation = marker.get("operation", "change")
+    fix = (f"`labtools env create {env.name} ...` or `labtools env remove {env.name}` "
+           "cleans it up") if operation == "create" else \
+        f"`labtools env rollback {env.path}` restores it"
+    return f"its {operation} (pid {marker.get('pid', '?')}) did not finish; {fix}"
+
+
 def list_envs(*, root: Path | str | None = None) -> tuple[EnvEntry, ...]:
-    """Every environment found, each once, sorted by name."""
+    """Every environment found, each once, sorted by name (incomplete ones marked)."""
     seen: dict[Path, EnvEntry] = {}
-    for prefix, source in _candidates(Path(root).expanduser() if root else None):
-        if not is_env(prefix):
+    for path, source in _candidates(Path(root).expanduser() if root else None):
+        env = Prefix(path)
+        detail = _incomplete_detail(env)
+        if detail is None and not env.is_env():
             continue
-        key = prefix.resolve()
+        key = env.path.resolve()
         if key in seen:
             continue
-        base = is_base(prefix)
+        base = detail is None and env.is_base()
         seen[key] = EnvEntry(
-            name="base" if base else prefix.name, prefix=prefix, source=source,
-            python_version=_python_version(prefix), is_base=base,
-        )
+            name="base" if base else env.name, prefix=env.path, source=source,
+            python_version=env.python_version() if env.exists() else None, is_base=base,
+            status="ok" if detail is None else "incomplete", detail=detail)
     return tuple(sorted(seen.values(), key=lambda e: (not e.is_base, e.name, str(e.prefix))))
 
 
@@ -116,27 +126,49 @@ def resolve_env(target: str | Path, *, root: Path | str | None = None) -> Path:
     return matches[0]
 
 
-def remove_env(target: str | Path, *, root: Path | str | None = None) -> RemovedEnv:
-    """Remove an environment; refuses base and anything that is not an environment."""
-    from labtools.envs.create import environments_txt, remove_tree
+def resolve_complete(target: str | Path, *, root: Path | str | None = None) -> Prefix:
+    """Like :func:`resolve_env`, but an incomplete env is an error that says the fix."""
+    env = Prefix(resolve_env(target, root=root))
+    detail = _incomplete_detail(env)
+    if detail is not None:
+        raise EnvError(f"{env.path} is incomplete: {detail}", hint="see labtools env list")
+    return env
 
+
+def remove_env(target: str | Path, *, root: Path | str | None = None,
+               wait: bool = True) -> RemovedEnv:
+    """Remove an environment through its own tool (refuses base and non-environments);
+    an incomplete one is cleaned up."""
     if str(target) in ("base", "root"):
         raise EnvError("refusing to remove the base environment",
                        hint="remove the whole conda installation by hand if you mean it")
-    prefix = resolve_env(target, root=root)
-    if not prefix.exists():
-        raise EnvError(f"no environment at {prefix}", hint="see labtools env list")
-    if not is_env(prefix):
-        raise EnvError(f"{prefix} is not an environment (no conda-meta/ inside)",
-                       hint="labtools only removes conda environments")
-    if is_base(prefix):
-        raise EnvError(f"refusing to remove {prefix}: it is a conda installation's base",
-                       hint="remove the whole installation by hand if you mean it")
-    trash = prefix.with_name(f".{prefix.name}.removing-{uuid.uuid4().hex[:8]}")
-    prefix.rename(trash)
-    remove_tree(trash)
+    env = Prefix(resolve_env(target, root=root))
+    backend = "rattler"
+    with env_lock(env.path, wait=wait):
+        if transaction.clean_incomplete(env):
+            return RemovedEnv(name=env.name, prefix=env.path, backend=backend)
+        if not env.exists():
+            raise EnvError(f"no environment at {env.path}", hint="see labtools env list")
+        if not env.is_env():
+            raise EnvError(f"{env.path} is not an environment (no package records inside)",
+                           hint="labtools only removes conda environments")
+        if env.is_base():
+            raise EnvError(f"refusing to remove {env.path}: it is a conda installation's base",
+                           hint="remove the whole installation by hand if you mean it")
+        owner = env.owner()
+        if owner != "rattler" and process.which(owner):
+            get_backend(owner).remove_env(env.path)
+            backend = owner
+        if env.path.exists():
+            trash = env.path.with_name(f".{env.name}.removing-{uuid.uuid4().hex[:8]}")
+            env.path.rename(trash)
+            remove_tree(trash)
     txt = environments_txt()
     if txt.is_file():
-        kept = [line for line in txt.read_text().splitlines() if line.strip() != str(prefix)]
+        kept = [line for line in txt.read_text().splitlines() if line.strip() != str(env.path)]
         txt.write_text("".join(f"{line}\n" for line in kept))
-    return RemovedEnv(name=prefix.name, prefix=prefix)
+    return RemovedEnv(name=env.name, prefix=env.path, backend=backend)
+
+
+__all__ = ["EnvEntry", "RemovedEnv", "envs_dirs", "list_envs", "remove_env",
+           "resolve_complete", "resolve_env"]

@@ -1,15 +1,15 @@
-"""Snapshots of an environment's exact package set, and restoring one.
+"""Snapshots of an environment's exact package set, kept inside the environment.
 
-A snapshot is an ``@EXPLICIT`` lock (written by :func:`labtools.spec.locks.lock_env`)
-kept inside the environment, under ``conda-meta/labtools-snapshots/``, so it travels
-and disappears with the env. Restoring solves the snapshot's exact pins (name, version,
-build) against the channels its URLs came from and lets the built-in engine link the
-difference: packages not in the snapshot are removed, changed ones are put back.
+A snapshot is a file under the env's ``labtools-snapshots/`` folder (see
+:attr:`labtools.envs.prefix.Prefix.snapshot_dir`), so it travels and disappears with
+the env. Its body is conda's explicit format (``@EXPLICIT`` then one package URL with
+its hash per line), so ``conda create --file SNAPSHOT`` rebuilds the same env by hand;
+its first line says why it was taken. Restoring one is a transaction
+(:func:`labtools.envs.transaction.rollback`) through the env's own backend.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 from collections.abc import Sequence
@@ -17,15 +17,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from labtools.aio import run_sync
-from labtools.envs.rattler_engine import Progress
+from labtools.envs.prefix import Prefix
+from labtools.envs.records import CondaRecord
 from labtools.errors import EnvError, SpecError
 
-SNAPSHOT_DIR = Path("conda-meta") / "labtools-snapshots"
 SUFFIX = ".txt"
+EXPLICIT = "@EXPLICIT"
 _REASON = "# labtools-snapshot-reason:"
 _STAMP = "%Y%m%dT%H%M%S"
 _ID = re.compile(r"^\d{8}T\d{6}(?:-\d+)?$")
+_ARCHIVE = re.compile(r"^(?P<name>.+)-(?P<version>[^-]+)-(?P<build>[^-]+)\.(?:conda|tar\.bz2)$")
 
 
 @dataclass(frozen=True)
@@ -40,23 +41,22 @@ class Snapshot:
 
 
 @dataclass(frozen=True)
-class RestoreResult:
-    """What :func:`restore_snapshot` put back."""
+class Pinned:
+    """One package of a snapshot: exact name, version, build, and where it came from."""
 
-    prefix: Path
-    snapshot: Snapshot
-    packages: tuple[str, ...]  # name=version=build, sorted
+    name: str
+    version: str
+    build: str
+    url: str
 
+    @property
+    def spec(self) -> str:
+        """The match spec that selects exactly this package."""
+        return f"{self.name}=={self.version}={self.build}"
 
-def snapshot_dir(prefix: Path) -> Path:
-    return prefix / SNAPSHOT_DIR
-
-
-def package_keys(prefix: Path) -> tuple[str, ...]:
-    """``name=version=build`` of every conda package in *prefix*, sorted (its exact set)."""
-    from labtools.spec.records import read_conda_records
-
-    return tuple(sorted(f"{r.name}={r.version}={r.build}" for r in read_conda_records(prefix)))
+    @property
+    def channel(self) -> str:
+        return self.url.rsplit("/", 2)[0]
 
 
 def new_snapshot_id(now: datetime, taken: Sequence[str]) -> str:
@@ -70,34 +70,66 @@ def new_snapshot_id(now: datetime, taken: Sequence[str]) -> str:
     return f"{base}-{n}"
 
 
-def snapshot_text(lock_text: str, reason: str) -> str:
-    """The snapshot file: the explicit lock with the reason as a leading comment (pure)."""
-    one_line = " ".join(reason.split())
-    return f"{_REASON} {one_line}\n{lock_text}"
+def render_snapshot(records: Sequence[CondaRecord], reason: str, *,
+                    platform: str | None) -> str:
+    """The snapshot file for *records* (pure)."""
+    lines = [f"{_REASON} {' '.join(reason.split())}",
+             "# rebuild by hand: conda create --prefix PATH --file THIS_FILE"]
+    if platform:
+        lines.append(f"# platform: {platform}")
+    lines.append(EXPLICIT)
+    for record in sorted(records, key=lambda r: r.name.lower()):
+        if not record.url:
+            raise SpecError(f"{record.source} records no download URL, so the env cannot be "
+                            "snapshotted", hint="reinstall that package from a channel")
+        digest = (f"#{record.md5}" if record.md5
+                  else f"#sha256:{record.sha256}" if record.sha256 else "")
+        lines.append(record.url + digest)
+    return "\n".join(lines) + "\n"
+
+
+def parse_snapshot(text: str, *, source: str) -> tuple[str, tuple[Pinned, ...]]:
+    """(reason, packages) of a snapshot file's text (pure)."""
+    reason = ""
+    found: list[Pinned] = []
+    explicit = False
+    for raw in text.splitlines():
+        line = raw.strip()
+        if line.startswith(_REASON):
+            reason = line[len(_REASON):].strip()
+        elif line == EXPLICIT:
+            explicit = True
+        elif line and not line.startswith("#"):
+            url = line.partition("#")[0]
+            match = _ARCHIVE.match(url.rsplit("/", 1)[-1])
+            if not explicit or match is None:
+                raise SpecError(f"{source}: {line!r} is not a package URL of a snapshot",
+                                hint="delete the damaged snapshot; take a new one")
+            found.append(Pinned(match["name"], match["version"], match["build"], url))
+    if not explicit:
+        raise SpecError(f"{source} has no {EXPLICIT} line, so it is not a snapshot",
+                        hint="delete it; snapshots are written by labtools env update")
+    return reason, tuple(found)
+
+
+def _platform(records: Sequence[CondaRecord]) -> str | None:
+    subdirs = {r.subdir for r in records if r.subdir and r.subdir != "noarch"}
+    return subdirs.pop() if len(subdirs) == 1 else None
 
 
 def _read(path: Path) -> Snapshot:
-    from labtools.spec.locks import parse_explicit
-
-    text = path.read_text(encoding="utf-8")
-    reason = ""
-    for line in text.splitlines():
-        if line.startswith(_REASON):
-            reason = line[len(_REASON):].strip()
-            break
-    listed = parse_explicit(text, source=str(path))
+    reason, packages = parse_snapshot(path.read_text(encoding="utf-8"), source=str(path))
     stamp = path.stem.split("-")[0]
     return Snapshot(id=path.stem, path=path, created=datetime.strptime(stamp, _STAMP),
-                    reason=reason, packages=len(listed.packages))
+                    reason=reason, packages=len(packages))
 
 
 def take_snapshot(prefix: Path | str, *, reason: str = "manual") -> Snapshot:
-    """Save *prefix*'s exact conda package set under ``conda-meta/labtools-snapshots/``."""
-    from labtools.spec.locks import lock_env
-
-    root = Path(prefix).expanduser().absolute()
-    text = snapshot_text(lock_env(prefix=root), reason)
-    folder = snapshot_dir(root)
+    """Save the env's exact package set into its snapshots folder."""
+    env = Prefix(prefix)
+    records = env.records()
+    text = render_snapshot(records, reason, platform=_platform(records))
+    folder = env.snapshot_dir
     try:
         folder.mkdir(parents=True, exist_ok=True)
         taken = [p.stem for p in folder.glob(f"*{SUFFIX}")]
@@ -113,8 +145,8 @@ def take_snapshot(prefix: Path | str, *, reason: str = "manual") -> Snapshot:
 
 
 def list_snapshots(prefix: Path | str) -> tuple[Snapshot, ...]:
-    """The snapshots of *prefix*, oldest first."""
-    folder = snapshot_dir(Path(prefix).expanduser().absolute())
+    """The snapshots of *prefix*, oldest first (a damaged one is skipped)."""
+    folder = Prefix(prefix).snapshot_dir
     if not folder.is_dir():
         return ()
     found = []
@@ -124,7 +156,7 @@ def list_snapshots(prefix: Path | str) -> tuple[Snapshot, ...]:
         try:
             found.append(_read(path))
         except (SpecError, OSError, ValueError):
-            continue  # a damaged snapshot is skipped, not fatal for the listing
+            continue
     return tuple(sorted(found, key=lambda s: (s.created, s.id)))
 
 
@@ -146,93 +178,10 @@ def find_snapshot(prefix: Path, ident: str | None) -> Snapshot:
     return matches[0]
 
 
-def damaged_packages(prefix: Path) -> set[str]:
-    """Packages with a file their conda-meta record lists but the disk lacks (e.g. pip
-    uninstalled a copy it had written over conda's)."""
-    from labtools.spec.records import read_conda_records
-
-    return {r.name for r in read_conda_records(prefix)
-            if any(not os.path.lexists(prefix / f) for f in r.files)}
+def snapshot_packages(snapshot: Snapshot) -> tuple[Pinned, ...]:
+    return parse_snapshot(snapshot.path.read_text(encoding="utf-8"),
+                          source=str(snapshot.path))[1]
 
 
-def install_exact(
-    prefix: Path, pins: Sequence[str], channels: Sequence[str], *, cache_dir: Path,
-    requested: Sequence[str], progress: Progress | None = None,
-) -> None:
-    """Make *prefix* hold exactly the solution of *pins*: the engine removes the rest and
-    relinks packages whose files went missing."""
-
-    import rattler
-
-    from labtools.channel.python_pkg import current_subdir
-    from labtools.envs import rattler_engine as engine
-    from labtools.errors import ChannelError
-
-    records = engine.solve(pins, channels, platform=current_subdir(), cache_dir=cache_dir)
-    damaged = damaged_packages(prefix)
-    if not damaged:
-        engine.install(records, prefix, final_prefix=prefix, cache_dir=cache_dir,
-                       requested=requested or pins, progress=progress)
-    else:
-        async def run() -> None:
-            await rattler.install(
-                list(records), target_prefix=prefix, cache_dir=cache_dir / "pkgs",
-                reinstall_packages=damaged, show_progress=False,
-                requested_specs=engine.requested_for_install(
-                    engine.match_specs(requested or pins)))
-
-        try:
-            run_sync(run())
-        except Exception as exc:
-            raise ChannelError(f"restoring {prefix} failed: {' '.join(str(exc).split())}",
-                               hint="check the channel and the package cache") from None
-    engine.finish_prefix(prefix)
-
-
-def restore_snapshot(
-    prefix: Path | str, *, to: str | None = None, cache_dir: Path | None = None,
-    progress: Progress | None = None,
-) -> RestoreResult:
-    """Put back exactly the package set of snapshot *to* (default: the newest)."""
-    from labtools.profile import load_profile
-    from labtools.spec.locks import as_request, read_package_list
-
-    root = Path(prefix).expanduser().absolute()
-    snap = find_snapshot(root, to)
-    request = as_request(read_package_list(snap.path))
-    pins = list(request.specs)  # name==version=build: exactly the snapshot's packages
-    requested = _requested_names(root)
-    install_exact(root, pins, list(request.channels),
-                  cache_dir=cache_dir or load_profile().cache_dir,
-                  requested=[p for p in pins if p.split("==")[0] in requested] or pins,
-                  progress=progress)
-    _history(root, ["labtools", "env", "rollback", str(root), "--to", snap.id], pins)
-    return RestoreResult(prefix=root, snapshot=snap, packages=package_keys(root))
-
-
-def _requested_names(prefix: Path) -> set[str]:
-    from labtools.spec.records import read_conda_records
-
-    names = set()
-    for record in read_conda_records(prefix):
-        if record.requested_specs:
-            names.add(record.name)
-    return names
-
-
-def _history(prefix: Path, command: list[str], specs: Sequence[str]) -> None:
-    """Append conda's history block for what is linked now."""
-    from labtools import __version__
-    from labtools.envs.history import LinkedDist, append_history, history_block
-    from labtools.spec.records import channel_name, read_conda_records
-
-    linked = [LinkedDist(channel_name(r.channel, r.url, r.subdir) or "local", r.name,
-                         r.version, r.build) for r in read_conda_records(prefix)]
-    with contextlib.suppress(OSError):  # history is informative; packages are what matter
-        append_history(prefix, history_block(when=datetime.now(), command=command,
-                                             linked=linked, update_specs=list(specs),
-                                             tool_version=__version__))
-
-
-__all__ = ["RestoreResult", "Snapshot", "find_snapshot", "list_snapshots", "package_keys",
-           "restore_snapshot", "take_snapshot"]
+__all__ = ["Pinned", "Snapshot", "find_snapshot", "list_snapshots", "new_snapshot_id",
+           "parse_snapshot", "render_snapshot", "snapshot_packages", "take_snapshot"]

@@ -94,13 +94,13 @@ def _tool_version(program: str) -> str:
 
 
 def describe_env(prefix: Path | str) -> ExecutionEnv:
-    """The environment at *prefix*: a conda env (conda-meta/) or a venv (pyvenv.cfg)."""
-    root = Path(prefix).absolute()
-    if not (root / "conda-meta").is_dir():
-        return _describe_venv(root)
-    from labtools.spec.records import read_prefix
+    """The environment at *prefix*: a conda env (package records) or a venv (pyvenv.cfg)."""
+    from labtools.envs.prefix import Prefix
 
-    state = read_prefix(root)
+    root = Path(prefix).absolute()
+    if not Prefix(root).is_env():
+        return _describe_venv(root)
+    state = Prefix(root).state()
     history = state.history_text or ""
     tool, version = creator(history)
     program = _cmd_program(history)

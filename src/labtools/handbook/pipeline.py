@@ -39,6 +39,7 @@ from labtools.handbook.stamp import (
     digest,
     render_stamp_html,
 )
+from labtools.process import LEDGER_ENV, ledger_tools
 
 #: (event, tutorial, detail); event in start | executed | cached | failed
 Event = Callable[[str, str, str], None]
@@ -243,7 +244,7 @@ class Runner:
     emit: Event
 
     def stamp(self, item: Planned, started: datetime, duration: float, language: str,
-              failure: str) -> Stamp:
+              failure: str, tools: dict[str, str] | None = None) -> Stamp:
         kernel = item.kernel
         return Stamp(
             tutorial=item.name,
@@ -260,6 +261,7 @@ class Runner:
             language=language,
             failure=failure,
             environment=_environment_facts(kernel),
+            tools=dict(tools or {}),
         )
 
     def publish(self, item: Planned, nb: Any, stamp: Stamp) -> Outcome:
@@ -299,6 +301,8 @@ class Runner:
         self.emit("start", item.name, "")
         nb = item.nb
         world = self.sandbox.world(item.name)
+        ledger = world.root / "tool-ledger.jsonl"  # every external tool the tutorial runs
+        world.env[LEDGER_ENV] = str(ledger)
         _copy_data(self.config, world.cwd)
         text = item.tutorial.path.read_text(encoding="utf-8")
         source = Source(item.label, text, item.tutorial.path.suffix)
@@ -313,7 +317,8 @@ class Runner:
             failure = exc.one_line()
         redact_notebook(nb, self.sandbox.secrets())
         truncate_outputs(nb)
-        stamp = self.stamp(item, started, time.monotonic() - clock, language, failure)
+        stamp = self.stamp(item, started, time.monotonic() - clock, language, failure,
+                           ledger_tools(ledger))
         return self.publish(item, nb, stamp)
 
 

@@ -77,6 +77,7 @@ class Service:
 DEFAULT_SERVICES: list[str] = [
     "labtools.handbook.services.lab_channel:LabChannelService",
     "labtools.handbook.services.remote_host:RemoteHostService",
+    "labtools.handbook.services.real_tools:RealToolsService",
 ]
 
 

@@ -43,6 +43,8 @@ class Stamp:
     failure: str = ""  # the one-line failure, when result == FAILED
     #: further facts about the execution environment, name -> value (shown on the page)
     environment: dict[str, str] = field(default_factory=dict)
+    #: external tools the tutorial ran and their versions (the tool ledger), e.g. conda
+    tools: dict[str, str] = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:
@@ -105,6 +107,7 @@ def stamp_fields(stamp: Stamp) -> list[tuple[str, str]]:
         ("python", stamp.python),
         ("environment", stamp.env_hash),
         *sorted(stamp.environment.items()),
+        ("tools", ", ".join(f"{k} {v}" for k, v in sorted(stamp.tools.items()))),
     ]
     return [(k, v) for k, v in shown if v]
 

@@ -1,7 +1,8 @@
 """Find an environment by name or path, and ask its interpreter what it is.
 
-An ENV argument is a path (a conda-style prefix with ``conda-meta/`` or a venv with
+An ENV argument is a path (a conda-style prefix with package records, or a venv with
 ``pyvenv.cfg``) or a name looked up in the environment directories (see :func:`env_dirs`).
+The env itself is read through :class:`labtools.envs.prefix.Prefix`.
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from labtools.envs.inspect import env_kind, python_dirs, python_of, site_packages_of
+from labtools.envs.listing import envs_dirs
+from labtools.envs.listing import resolve_env as lookup
+from labtools.envs.prefix import Prefix
 from labtools.errors import CommandFailedError, EnvError, ToolNotFoundError
 from labtools.kernels.spec import package_set_hash
 
@@ -45,17 +48,8 @@ class PythonProbe:
 
 
 def env_dirs() -> list[Path]:
-    """Directories that hold named environments, in lookup order.
-
-    Those of :func:`labtools.envs.listing.envs_dirs` (the profile's env root,
-    ``$CONDA_ENVS_PATH``, ``~/.conda/envs``, ...), else ``$CONDA_ENVS_PATH`` and
-    ``~/.conda/envs``.
-    """
-    try:
-        from labtools.envs.listing import envs_dirs
-    except ImportError:
-        dirs = [Path(p) for p in os.environ.get("CONDA_ENVS_PATH", "").split(os.pathsep) if p]
-        return [*dirs, Path.home() / ".conda" / "envs"]
+    """Directories that hold named environments, in lookup order (the profile's env root,
+    ``$CONDA_ENVS_PATH``, ``~/.conda/envs``, ...; see :func:`labtools.envs.listing.envs_dirs`)."""
     return [folder for folder, _ in envs_dirs()]
 
 
@@ -81,8 +75,8 @@ def resolve_env(env: str | os.PathLike[str]) -> EnvRef:
             )
         prefix = found
     prefix = prefix.absolute()
-    kind = env_kind(prefix)
-    python = python_of(prefix)
+    kind = Prefix(prefix).kind()
+    python = Prefix(prefix).python()
     if python is None:
         raise EnvError(
             f"{prefix} has no bin/python, so it cannot run a Python kernel",
@@ -94,21 +88,14 @@ def resolve_env(env: str | os.PathLike[str]) -> EnvRef:
 def _by_name(name: str) -> Path | None:
     """Conda-style envs through labtools.envs (ambiguity is an error), then venvs too."""
     try:
-        from labtools.envs.listing import resolve_env as lookup
-    except ImportError:
-        pass
-    else:
-        try:
-            return lookup(name)
-        except EnvError as exc:
-            if "no environment named" not in exc.message:
-                raise
+        return lookup(name)
+    except EnvError as exc:
+        if "no environment named" not in exc.message:
+            raise
     for directory in env_dirs():
-        candidate = directory / name
-        if candidate.is_dir() and ((candidate / "conda-meta").is_dir()
-                                   or (candidate / "pyvenv.cfg").is_file()
-                                   or (candidate / "bin" / "python").exists()):
-            return candidate
+        candidate = Prefix(directory / name)
+        if candidate.exists() and (candidate.kind() != "plain" or candidate.python()):
+            return candidate.path
     return None
 
 
@@ -148,15 +135,10 @@ def probe_python(
 
 
 def package_records(prefix: Path) -> list[str]:
-    """Identifiers of what is installed: conda-meta records and site-packages dist-infos."""
-    records: list[str] = []
-    meta = prefix / "conda-meta"
-    if meta.is_dir():
-        records += [p.stem for p in meta.glob("*.json")]
-    site = site_packages_of(prefix)
-    if site is not None:
-        records += [p.name for p in site.glob("*.dist-info")]
-    return records
+    """Identifiers of what is installed: package records and site-packages dist-infos."""
+    env = Prefix(prefix)
+    records = [p.stem for p in env.record_paths()] if env.is_env() else []
+    return records + env.dist_info_names()
 
 
 def env_package_hash(prefix: Path) -> str:
@@ -165,5 +147,4 @@ def env_package_hash(prefix: Path) -> str:
 
 def python_version_on_disk(prefix: Path) -> str | None:
     """``X.Y`` from ``lib/pythonX.Y`` (no process started), or None."""
-    found = python_dirs(prefix)
-    return ".".join(map(str, found[0][0])) if found else None
+    return Prefix(prefix).python_version()

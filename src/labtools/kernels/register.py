@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
+from labtools.envs import transaction
 from labtools.errors import CommandFailedError, KernelError
 from labtools.kernels import spec as ks
 from labtools.kernels.envref import EnvRef, env_package_hash, probe_python, resolve_env
@@ -15,6 +15,7 @@ from labtools.kernels.registry import (
     install_spec,
     kernel_paths,
 )
+from labtools.profile import load_profile
 
 
 def register_kernel(
@@ -81,11 +82,12 @@ def _install_hint(ref: EnvRef) -> str:
 
 
 def _install_ipykernel(ref: EnvRef) -> None:
-    """pip for venvs and plain prefixes; the rattler engine for conda prefixes."""
+    """pip for venvs and plain prefixes; a conda prefix's own backend (an install
+    transaction: conda installs into what conda made) for conda prefixes."""
     from labtools import process
 
     if ref.kind == "conda":
-        _rattler_add(ref.prefix, ["ipykernel"], hint=_install_hint(ref))
+        _install_into(ref.prefix, ["ipykernel"], hint=_install_hint(ref))
         return
     try:
         process.run([ref.python, "-m", "pip", "install", "--quiet", "ipykernel"], timeout=900)
@@ -96,42 +98,13 @@ def _install_ipykernel(ref: EnvRef) -> None:
         ) from None
 
 
-def installed_pins(prefix: Path) -> tuple[list[str], list[str]]:
-    """(``name=version=build`` pins, requested specs) of a conda prefix's records."""
-    pins: list[str] = []
-    requested: list[str] = []
-    for record in sorted((prefix / "conda-meta").glob("*.json")):
-        try:
-            data = json.loads(record.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        if not all(isinstance(data.get(k), str) for k in ("name", "version", "build")):
-            continue
-        pins.append(f"{data['name']}={data['version']}={data['build']}")
-        spec = data.get("requested_spec")
-        if isinstance(spec, str) and spec:
-            requested.append(spec)
-        specs = data.get("requested_specs")
-        if isinstance(specs, list):
-            requested += [str(x) for x in specs]
-    return pins, requested
-
-
-def _rattler_add(prefix: Path, specs: list[str], *, hint: str) -> None:
-    """Add *specs* to the conda prefix with the built-in rattler engine, keeping the rest."""
-    try:
-        from labtools.channel.python_pkg import current_subdir
-        from labtools.envs import rattler_engine as engine
-        from labtools.profile import load_profile
-    except ImportError:
-        raise KernelError(f"cannot install {' '.join(specs)} into {prefix}: the rattler "
-                          "engine is not available", hint=hint) from None
+def _install_into(prefix: Path, specs: list[str], *, hint: str) -> None:
+    """Add *specs* to the conda prefix through its own backend, keeping the rest."""
     profile = load_profile()
     if not profile.channels:
         raise KernelError(f"cannot install {' '.join(specs)} into {prefix}: no channel "
                           "configured", hint=f"set LABTOOLS_CHANNELS, or {hint}")
-    pins, requested = installed_pins(prefix)
-    records = engine.solve([*pins, *specs], list(profile.channels),
-                           platform=current_subdir(), cache_dir=profile.cache_dir)
-    engine.install(records, prefix, final_prefix=prefix, cache_dir=profile.cache_dir,
-                   requested=list(dict.fromkeys([*requested, *specs])))
+    plan = transaction.plan(prefix, add=specs, channels=list(profile.channels),
+                            cache_dir=profile.cache_dir, operation="install", solve=False)
+    transaction.apply(plan, command=["labtools", "kernel", "register", "--install-ipykernel",
+                                     str(prefix)])

@@ -67,6 +67,8 @@ def requested_from(state: PrefixState) -> tuple[dict[str, str], str]:
     """What the user asked for: conda history first, then rattler's requested_specs."""
     from labtools.spec.history import parse_history, requested_specs
 
+    if state.requested_by_owner:  # the env's maker said it (conda env export --from-history)
+        return {normalize_name(k): v for k, v in state.requested_by_owner.items()}, "history"
     if state.history_text and state.history_text.strip():
         wanted = requested_specs(parse_history(state.history_text))
         if wanted:
@@ -262,7 +264,7 @@ def export_spec(
     if format not in FORMATS:
         raise UsageError(f"unknown export format {format!r}",
                          hint=f"use one of {', '.join(FORMATS)}")
-    state = read_prefix(prefix)
+    state = read_prefix(prefix, ask_owner=from_history)
     spec = build_export(state, name=name, from_history=from_history, pinned=pinned,
                         builds=builds, with_prefix=with_prefix)
     return ExportResult(spec=spec, format=format, text=render(state, spec, format))

@@ -1,6 +1,6 @@
 """``spec minimize``: the few specs that rebuild an environment (its dependency leaves).
 
-Built from ``conda-meta/*.json`` ``depends`` alone, so it works after ``conda clean``
+Built from the package records' ``depends`` alone, so it works after ``conda clean``
 (conda-minify reads the package cache and fails there); intersected with what the
 user asked for (history or ``requested_specs``) when that is recorded.
 """

@@ -1,4 +1,4 @@
-"""Write synthetic prefixes (conda-meta records + dist-infos) for tests and benchmarks.
+"""Write synthetic prefixes (package records + dist-infos) for tests and benchmarks.
 
 A prefix written here looks, to every reader in :mod:`labtools.spec`, like one built by
 conda (``requested_spec`` + history) or by rattler/pixi (``requested_specs``); nothing
@@ -12,6 +12,8 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from labtools.envs.prefix import Prefix
 
 PY = "python3.11"
 
@@ -72,8 +74,8 @@ def write_prefix(
     style: str = "conda",
     history: str | None = None,
 ) -> Path:
-    """Create *root* with one conda-meta record per package (``style`` conda or rattler)."""
-    meta = root / "conda-meta"
+    """Create *root* with one package record per package (``style`` conda or rattler)."""
+    meta = Prefix(root).meta_dir
     meta.mkdir(parents=True, exist_ok=True)
     site = root / "lib" / PY / "site-packages"
     site.mkdir(parents=True, exist_ok=True)
