@@ -95,7 +95,7 @@ CONVERTER_MODULES = ("wheel.py", "condapkg.py", "names.py", "plan.py", "python_p
 
 def _source_digest(modules: Sequence[str] | None = None) -> str:
     """Hash of the channel package's source (or of *modules* of it)."""
-    from labtools.handbook.stamp import digest
+    from labtools.digest import digest
 
     here = Path(__file__).parent
     files = [here / m for m in modules] if modules else sorted(here.glob("*.py"))
@@ -104,7 +104,7 @@ def _source_digest(modules: Sequence[str] | None = None) -> str:
 
 def mirror_key(specs: Sequence[str], pip: PipSection, versions: int, skip_missing: bool) -> str:
     """What must be unchanged for a cached mirror to be reused."""
-    from labtools.handbook.stamp import digest
+    from labtools.digest import digest
 
     return digest([MIRROR_FORMAT, _source_digest(), sys.version, sys.base_prefix, _subdir(),
                    *sorted(specs), "|pip|", *pip.requirements, *pip.fingerprint,

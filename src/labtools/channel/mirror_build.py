@@ -125,7 +125,7 @@ def _resolve_cached(requirements: list[str], cache: Path | None) -> list[pypi.Re
     from dataclasses import asdict
 
     from labtools.channel.python_pkg import current_subdir
-    from labtools.handbook.stamp import digest
+    from labtools.digest import digest
 
     if cache is None:
         return pypi.resolve(requirements)
@@ -229,7 +229,7 @@ class Converter:
 
         from labtools.channel.python_pkg import current_subdir
         from labtools.channel.wheel import read_wheel, wheel_to_conda
-        from labtools.handbook.stamp import digest
+        from labtools.digest import digest
 
         path = Path(str(wheel))
         try:
@@ -273,7 +273,7 @@ def _python_package(channel: Path, cache: Path) -> Path:
     """The relocatable host python, built once per interpreter (and converter source)."""
     from labtools.channel.mirror import _source_digest
     from labtools.channel.python_pkg import add_python, current_subdir
-    from labtools.handbook.stamp import digest
+    from labtools.digest import digest
 
     key = digest([sys.version, sys.base_prefix,
                   _source_digest(("python_pkg.py", "condapkg.py"))])[:20]

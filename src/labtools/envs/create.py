@@ -138,7 +138,8 @@ def create_env(
         check_name(name, force=force_name, specs=request)
     if pip and "pip" not in specmod.names(request):
         request.append("pip")
-    choice = choose_backend(backend or profile.backend)
+    choice = choose_backend(backend) if backend else choose_backend(
+        profile.backend, origin=f"the profile's backend ({profile.sources['backend']})")
     target = (Path(root).expanduser() if root else profile.envs_root).absolute() / name
     if Prefix(target).is_complete():
         raise EnvError(f"an environment already exists at {target}",

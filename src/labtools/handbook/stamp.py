@@ -12,11 +12,12 @@ should show it. Old stamps without the field still load (:meth:`Stamp.from_dict`
 
 from __future__ import annotations
 
-import hashlib
 import html
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
+
+from labtools.digest import digest as digest  # re-exported: stamps and cache keys
 
 STAMP_KEY = "labtools"
 STAMP_CELL_TAG = "labtools-stamp"
@@ -58,16 +59,6 @@ class Stamp:
         """A stamp from its dict; unknown keys are ignored, missing optional ones default."""
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})
-
-
-def digest(parts: Iterable[str | bytes]) -> str:
-    """A sha256 hex digest over *parts*, each length-prefixed so boundaries count."""
-    h = hashlib.sha256()
-    for part in parts:
-        data = part.encode() if isinstance(part, str) else part
-        h.update(len(data).to_bytes(8, "big"))
-        h.update(data)
-    return h.hexdigest()
 
 
 def env_hash(distributions: Iterable[tuple[str, str]]) -> str:

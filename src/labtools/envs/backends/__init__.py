@@ -78,13 +78,17 @@ def get_backend(name: str, *, solver: str | None = None,
     raise UsageError(f"unknown backend {name!r}", hint=f"use one of: auto, {', '.join(NAMES)}")
 
 
-def choose_backend(requested: str = "auto") -> Choice:
-    """Resolve ``auto``; an explicitly requested external tool must be installed."""
+def choose_backend(requested: str = "auto", *, origin: str | None = None) -> Choice:
+    """Resolve ``auto``; an explicitly requested external tool must be installed.
+
+    *origin* says where the request came from (default: ``--backend NAME``).
+    """
+    said = origin or f"--backend {requested}"
     if requested == "rattler":
-        return Choice("rattler", "requested with --backend rattler")
+        return Choice("rattler", f"requested with {said}")
     if requested in AUTO_ORDER:
         process.require(requested)
-        return Choice(requested, f"requested with --backend {requested}")
+        return Choice(requested, f"requested with {said}")
     if requested != "auto":
         raise UsageError(f"unknown backend {requested!r}",
                          hint=f"use one of: auto, {', '.join(NAMES)}")
