@@ -21,29 +21,38 @@
 # 1. derive a name from the package specs,
 # 2. create the environment from the lab's channel,
 # 3. look inside it and run its Python,
-# 4. remove it.
+# 4. do the same with conda, mamba and micromamba, and compare,
+# 5. remove what we made.
 #
 # Where the packages come from is set by the *lab profile*, not by flags. Here the
-# handbook build prepared an offline channel once and exported its location in
-# `LABTOOLS_CHANNELS`; on a real cluster the same variable (or a `labtools.toml`
-# checked into the project) points at the team's channel.
+# handbook build prepared an offline channel and put its location in
+# `LABTOOLS_CHANNELS`; on a cluster the same variable (or a `labtools.toml` checked into
+# the project) points at the team's channel.
 
-# %%
+# %% tags=["verify"]
 import json
 import os
 import subprocess
 from pathlib import Path
 
 
-def labtools(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    """Run the labtools CLI the way a user would type it."""
-    return subprocess.run(["labtools", *args], capture_output=True, text=True, check=check)
+def labtools_json(*args: str) -> object:
+    """What a check needs: the --json answer of a read-only labtools command."""
+    done = subprocess.run(["labtools", *args, "--json"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
 
 
-profile = json.loads(labtools("profile", "show", "--json").stdout)
-print(json.dumps({k: profile[k] for k in ("channels", "backend", "envs_root")}, indent=2))
-assert profile["channels"], "the lab profile names at least one channel"
-assert profile["sources"]["channels"] == "LABTOOLS_CHANNELS"
+def keys(prefix: Path) -> set[str]:
+    return {f"{p['name']}={p['version']}={p['build']}"
+            for p in labtools_json("env", "inspect", str(prefix))["packages"]}
+
+
+profile = labtools_json("profile", "show")
+assert profile["channels"] and profile["sources"]["channels"] == "LABTOOLS_CHANNELS"
+
+# %%
+# !labtools profile show
 
 # %% [markdown]
 # ## 1. A name that says what is inside
@@ -53,36 +62,39 @@ assert profile["sources"]["channels"] == "LABTOOLS_CHANNELS"
 # `torch`, `tensorflow` is `tf`, every CUDA flavour is `cuda`, `python` is `py`):
 
 # %%
-print(labtools("env", "name", "python=3.11", "pytorch=2.0", "pytorch-cuda=11.8").stdout)
-name = labtools("env", "name", "python=3.11", "ipykernel").stdout.strip()
-print(name)
-assert name == "py311-kernel"
+# !labtools env name python=3.11 pytorch=2.0 pytorch-cuda=11.8
+# !labtools env name python=3.11 ipykernel
 
 # %% [markdown]
 # A vague name is refused with a suggestion (pass `--force-name` if you really mean it):
 
 # %%
-vague = labtools("env", "create", "env1", "python=3.11", "ipykernel", check=False)
-print(vague.stderr)
+# !labtools env create env1 python=3.11 ipykernel
+
+# %% tags=["verify"]
+vague = subprocess.run(["labtools", "env", "create", "env1", "python=3.11", "ipykernel"],
+                       capture_output=True, text=True)
 assert vague.returncode == 1 and "vague name" in vague.stderr
+assert labtools_json("env", "name", "python=3.11", "ipykernel")["name"] == "py311-kernel"
 
 # %% [markdown]
 # ## 2. Create it
 #
-# The packages come from the channel in the profile. On this machine there is no
-# conda, mamba, micromamba or pixi, so `auto` falls back to labtools' built-in engine
-# (py-rattler) and says so. The environment is linked into a hidden temporary folder
-# next to its final place and renamed only when everything succeeded, so an
-# interrupted create leaves nothing half-built behind.
+# The packages come from the channel in the profile, and the profile here also names
+# the backend: labtools' built-in engine (py-rattler), which needs no conda at all. The
+# environment is linked into a hidden folder next to its final place and renamed only
+# when everything succeeded; the create holds a lock on the name, so a second create of
+# the same name waits and then says the name is taken, and Ctrl-C leaves nothing behind.
+# Because conda's `add_pip_as_python_dependency` is on by default, pip comes along with
+# python, exactly as with conda.
 
 # %%
-created = json.loads(labtools("env", "create", name, "python=3.11", "ipykernel",
-                              "--json").stdout)
-prefix = Path(created["prefix"])
-print(created["backend"], "-", created["backend_reason"])
-print(len(created["packages"]), "packages in", round(created["seconds"], 1), "s")
-assert prefix.is_dir() and prefix.name == name
-assert {"python", "ipykernel"} <= {p["name"] for p in created["packages"]}
+# !labtools env create py311-kernel python=3.11 ipykernel
+
+# %% tags=["verify"]
+prefix = Path(labtools_json("env", "inspect", "py311-kernel")["env"]["prefix"])
+assert prefix.is_dir() and prefix.name == "py311-kernel"
+assert {"python", "ipykernel", "pip"} <= {k.split("=")[0] for k in keys(prefix)}
 
 # %% [markdown]
 # ## 3. Look inside
@@ -93,45 +105,109 @@ assert {"python", "ipykernel"} <= {p["name"] for p in created["packages"]}
 # came from (conda record or pip) and answers "why can (or can't) I import this?":
 
 # %%
-report = json.loads(labtools("env", "inspect", name, "--why", "ipykernel", "--json").stdout)
-origins = {p["origin"] for p in report["packages"]}
-print(report["module"]["explanation"])
-print("origins:", origins, "warnings:", report["warnings"])
-assert report["module"]["found"] and origins == {"conda"}
-
-missing = json.loads(labtools("env", "inspect", name, "--why", "torch", "--json").stdout)
-print(missing["module"]["explanation"])
-assert not missing["module"]["found"]
-
-# %% [markdown]
-# The creation is also recorded in `conda-meta/history` in conda's own format, so the
-# specs that were *asked for* (not the 30-odd that came along) can be exported later:
+# !labtools env inspect py311-kernel --why ipykernel
 
 # %%
-history = (prefix / "conda-meta" / "history").read_text()
-print("\n".join(history.splitlines()[:3] + ["..."] + history.splitlines()[-1:]))
-assert "# update specs: ['python=3.11', 'ipykernel']" in history
+# !labtools env inspect py311-kernel --why torch
+
+# %% tags=["verify"]
+report = labtools_json("env", "inspect", "py311-kernel", "--why", "ipykernel")
+assert report["module"]["found"] and {p["origin"] for p in report["packages"]} == {"conda"}
+assert not labtools_json("env", "inspect", "py311-kernel", "--why", "torch")["module"]["found"]
+
+# %% [markdown]
+# The creation is recorded in `conda-meta/history` in conda's own format, so the specs
+# that were *asked for* (not the 30-odd that came along) can be exported later:
+
+# %%
+import labtools
+
+prefix = next(e.prefix for e in labtools.list_envs() if e.name == "py311-kernel")
+# !head -n 3 {prefix}/conda-meta/history
+# !tail -n 1 {prefix}/conda-meta/history
 
 # %% [markdown]
 # Running the environment's own interpreter proves that it is self-contained:
 # `sys.prefix` is the environment, not the Python that built it.
 
 # %%
-python = prefix / "bin" / "python"
-out = subprocess.run([str(python), "-c", "import sys, ipykernel; print(sys.prefix); "
-                      "print(ipykernel.__version__)"], capture_output=True, text=True,
-                     check=True).stdout.split()
-print(out)
-assert Path(out[0]) == prefix
+# !{prefix}/bin/python -c "import sys, ipykernel; print(sys.prefix, ipykernel.__version__)"
+
+# %% tags=["verify"]
+assert "# update specs: ['python=3.11', 'ipykernel']" in (prefix / "conda-meta" / "history"
+                                                          ).read_text()
+out = subprocess.run([prefix / "bin" / "python", "-c", "import sys; print(sys.prefix)"],
+                     capture_output=True, text=True, check=True).stdout.strip()
+assert Path(out) == prefix
 
 # %% [markdown]
-# ## 4. Remove it
+# ## 4. The same with conda, mamba and micromamba
+#
+# Most labs already use conda, mamba or micromamba. `--backend` hands the same request
+# to one of them: labtools runs the real tool (with `--json`, so it reads the tool's own
+# answer), and the environment then belongs to that tool: later installs, updates,
+# rollbacks and the removal go through it too. The build of this page had all three
+# (the verification stamp at the top names their versions); on a machine without one,
+# the loop says so and goes on.
+
+# %% tags=["verify"]
+tools_dir = os.environ.get("LABTOOLS_REAL_TOOLS")
+if tools_dir:  # the handbook's sealed copies; on your machine they are on PATH already
+    os.environ["PATH"] = f"{tools_dir}/bin{os.pathsep}{os.environ['PATH']}"
+
+# %% tags=["volatile-output"] language="bash"
+# for tool in conda mamba micromamba; do
+#     if ! command -v $tool > /dev/null; then echo "$tool: not installed here"; continue; fi
+#     labtools env create py311-labdemo-$tool python labdemo --backend $tool
+# done
+# %% [markdown]
+# All of them read the same way (`env inspect`, `spec export`, kernels), and from the
+# same channel they install the same packages, build for build:
+
+# %% tags=["volatile-output"] language="bash"
+# labtools env list
+# for tool in mamba micromamba; do
+#     command -v $tool > /dev/null && labtools spec diff py311-labdemo-conda py311-labdemo-$tool
+# done
+# %% tags=["verify"]
+made = {e["name"]: Path(e["prefix"]) for e in labtools_json("env", "list")}
+reference = keys(made["py311-labdemo-conda"]) if "py311-labdemo-conda" in made else None
+for tool in ("conda", "mamba", "micromamba"):
+    if tools_dir:
+        assert f"py311-labdemo-{tool}" in made, f"{tool} made no env"
+    if f"py311-labdemo-{tool}" in made:
+        env = made[f"py311-labdemo-{tool}"]
+        assert keys(env) == reference and {"python", "labdemo", "pip"} <= {
+            k.split("=")[0] for k in keys(env)}
+        first = (env / "conda-meta" / "history").read_text().splitlines()[1]
+        assert first.startswith("# cmd: ") and tool in first.split()[2]  # the tool's own
+
+# %% [markdown]
+# One real difference between the tools is visible in their history: conda writes
+# `# conda version`, mamba and micromamba write their own `# cmd:` line, and each one
+# records what was asked for. labtools reads all of them.
+
+# %% tags=["volatile-output"]
+for env in labtools.list_envs():
+    if env.name in ("py311-labdemo-conda", "py311-labdemo-micromamba"):
+        print(f"== {env.name}")
+        print("\n".join(labtools.Prefix(env.prefix).history_text().splitlines()[:3]))
+
+# %% [markdown]
+# ## 5. Remove them
 #
 # `env remove` refuses the base installation and any folder that is not an environment;
-# `--yes` skips the confirmation question.
+# an environment made by a tool is removed by that tool. `--yes` skips the question.
 
 # %%
-print(labtools("env", "remove", name, "--yes").stdout)
+# !labtools env remove py311-kernel --yes
+
+# %% tags=["volatile-output"] language="bash"
+# for tool in conda mamba micromamba; do
+#     command -v $tool > /dev/null && labtools env remove py311-labdemo-$tool --yes
+# done
+# %% tags=["verify"]
 assert not prefix.exists()
-listed = json.loads(labtools("env", "list", "--json").stdout)
-assert name not in {e["name"] for e in listed}
+left = {e["name"] for e in labtools_json("env", "list")}
+assert not {"py311-kernel", "py311-labdemo-conda", "py311-labdemo-mamba",
+            "py311-labdemo-micromamba"} & left

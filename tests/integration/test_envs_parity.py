@@ -104,6 +104,26 @@ def test_parity_create(real_tool: RealTool, tmp_path: Path, chans: list[str],
     assert listed["py-six"]["status"] == "ok" and listed["py-six"]["python_version"] == "3.11"
 
 
+@FOUR
+def test_parity_pip_when_python_is_only_pulled_in(real_tool: RealTool, tmp_path: Path,
+                                                  chans: list[str],
+                                                  lab_pkgs_cache: Path) -> None:
+    """A real difference, asserted as such. conda's add_pip_as_python_dependency (on)
+    says pip comes with every python: the built-in engine and conda's classic solver do
+    so. libmamba (conda's default solver, mamba, micromamba) adds pip only inside the repo
+    that holds python, and the lab channel (like conda-forge) keeps python in linux-64 and
+    pip in noarch; mamba and micromamba also add pip when python is asked for by name,
+    and labtools asks conda for it then, so naming python gives one set everywhere."""
+    prefix = Path(create(real_tool, tmp_path / "envs", "py-pulled", ["labdemo"],
+                         chans)["prefix"])
+    names = {k.split("=")[0] for k in keys(prefix)}
+    engine = {k.split("=")[0] for k in engine_keys(tmp_path, ["labdemo"], chans,
+                                                   lab_pkgs_cache)}
+    assert {"python", "labdemo"} <= names and "pip" in engine
+    assert ("pip" in names) is (real_tool.name == "conda-classic"), names
+    assert names | {"pip"} == engine
+
+
 @THREE
 def test_parity_create_with_pins(real_tool: RealTool, tmp_path: Path, chans: list[str],
                                  lab_pkgs_cache: Path) -> None:

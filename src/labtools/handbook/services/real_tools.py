@@ -2,7 +2,10 @@
 
 Where the tools are installed (``LABTOOLS_REAL_TOOLS``: the folder whose ``bin/`` holds
 them; else the project's ``tools/real-tools.sh --print``, which only looks, never
-installs), every tutorial finds them on ``PATH``. Each tutorial's HOME gets a
+installs), every tutorial gets ``LABTOOLS_REAL_TOOLS`` pointing at them; a tutorial that
+teaches the tools puts ``$LABTOOLS_REAL_TOOLS/bin`` first on its ``PATH`` (in a hidden
+cell: on a reader's machine they are on PATH already), so the others keep running the
+built-in engine alone. Each tutorial's HOME gets a
 ``.condarc`` that allows no channel but those a command names and never goes online;
 packages and envs stay in the tutorial's world (``CONDA_PKGS_DIRS``, ``CONDA_ENVS_PATH``
 are the sandbox's), and ``MAMBA_ROOT_PREFIX`` is a folder of this service, so nothing
@@ -13,7 +16,6 @@ service does nothing, and tutorials fall back to the built-in engine.
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 from labtools import process
@@ -70,7 +72,7 @@ def _kits_environ(root: Path) -> dict[str, str]:
 
 
 class RealToolsService(Service):
-    """Puts the real tools on every tutorial's PATH, each tutorial sealed (see module)."""
+    """Offers the real tools to every tutorial, each tutorial sealed (see module)."""
 
     name = "real-tools"
 
@@ -85,9 +87,7 @@ class RealToolsService(Service):
     def environ(self) -> dict[str, str]:
         if self.tools is None or self.root is None:
             return {}
-        path = os.pathsep.join([str(Path(sys.executable).parent), str(self.tools / "bin"),
-                                os.environ.get("PATH", "")])
-        return {"PATH": path, "MAMBA_ROOT_PREFIX": str(self.root),
+        return {ENV_VAR: str(self.tools), "MAMBA_ROOT_PREFIX": str(self.root),
                 "CONDA_NUMBER_CHANNEL_NOTICES": "0", "CONDA_OVERRIDE_CUDA": ""}
 
     def prepare_home(self, home: Path) -> None:
