@@ -139,7 +139,7 @@ def create_env(
     if pip and "pip" not in specmod.names(request):
         request.append("pip")
     choice = choose_backend(backend) if backend else choose_backend(
-        profile.backend, origin=f"the profile ({profile.sources['backend']})")
+        profile.backend, origin=f"the profile's backend, from {profile.sources['backend']}")
     target = (Path(root).expanduser() if root else profile.envs_root).absolute() / name
     if Prefix(target).is_complete():
         raise EnvError(f"an environment already exists at {target}",

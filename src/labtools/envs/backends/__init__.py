@@ -83,12 +83,12 @@ def choose_backend(requested: str = "auto", *, origin: str | None = None) -> Cho
 
     *origin* says where the request came from (default: ``--backend NAME``).
     """
-    said = origin or f"--backend {requested}"
+    said = origin or f"requested with --backend {requested}"
     if requested == "rattler":
-        return Choice("rattler", f"requested with {said}")
+        return Choice("rattler", said)
     if requested in AUTO_ORDER:
         process.require(requested)
-        return Choice(requested, f"requested with {said}")
+        return Choice(requested, said)
     if requested != "auto":
         raise UsageError(f"unknown backend {requested!r}",
                          hint=f"use one of: auto, {', '.join(NAMES)}")
