@@ -151,21 +151,11 @@ def run(
     args = _resolve([os.fspath(a) for a in argv], env)
     log.debug("run: %s", redact(shlex.join(args)))
     _ledger(args[0], env)
-    proc = subprocess.Popen(
-        args,
-        env=dict(env) if env is not None else None,
-        cwd=cwd,
-        stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        errors="replace",
-        # its own process group: a terminal's Ctrl-C reaches labtools only, which stops
-        # the child itself (killed on KeyboardInterrupt, or the signal passed on once by
-        # an env transaction); and the child dies with labtools, even after a SIGKILL
-        process_group=0,
-        preexec_fn=_die_with_parent,
-    )
+    try:
+        proc = _popen(args, env, cwd, input is not None)
+    except (FileNotFoundError, PermissionError) as exc:
+        raise ToolNotFoundError(f"{args[0]} cannot be run: {exc.strerror}",
+                                hint="check the path, or reinstall the program") from None
     with _RUNNING_LOCK:
         _RUNNING.add(proc)
     try:
@@ -187,6 +177,25 @@ def run(
     if check and proc.returncode != 0:
         raise CommandFailedError(Path(args[0]).name, proc.returncode, tail(err or out))
     return done
+
+
+def _popen(args: list[str], env: Mapping[str, str] | None, cwd: str | Path | None,
+           with_input: bool) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        args,
+        env=dict(env) if env is not None else None,
+        cwd=cwd,
+        stdin=subprocess.PIPE if with_input else subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        errors="replace",
+        # its own process group: a terminal's Ctrl-C reaches labtools only, which stops
+        # the child itself (killed on KeyboardInterrupt, or the signal passed on once by
+        # an env transaction); and the child dies with labtools, even after a SIGKILL
+        process_group=0,
+        preexec_fn=_die_with_parent,
+    )
 
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
@@ -223,7 +232,7 @@ def signal_children(signum: int = signal.SIGTERM) -> int:
 
 def _ledger(executable: str, env: Mapping[str, str] | None) -> None:
     """Append the program to the tool ledger, when one is named (never fails the run)."""
-    target = (env or os.environ).get(LEDGER_ENV) or os.environ.get(LEDGER_ENV)
+    target = (env if env is not None else os.environ).get(LEDGER_ENV)
     if not target:
         return
     line = json.dumps({"tool": Path(executable).name, "executable": executable})

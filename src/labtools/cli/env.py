@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from labtools.cli._output import console, emit, json_option
+from labtools.errors import EnvError
 
 BACKEND_CHOICES = ("auto", "rattler", "conda", "mamba", "micromamba")
 
@@ -111,6 +112,10 @@ def list_cmd(root: Path | None, as_json: bool) -> None:
     from labtools.envs.listing import list_envs
 
     found = list_envs(root=root)
+    broken = [e for e in found if e.status == "broken"]
+    if broken and as_json:  # one error document, naming the file
+        raise EnvError(f"{broken[0].name}: {broken[0].detail}",
+                       hint="see labtools env list (without --json) for the others")
 
     def render(_: object) -> None:
         from rich.table import Table
@@ -121,11 +126,14 @@ def list_cmd(root: Path | None, as_json: bool) -> None:
                           str(entry.prefix), entry.source)
         console().print(table if found else "no environments found")
         for entry in found:
-            if entry.detail:
+            if entry.status == "incomplete":
                 console(stderr=True).print(f"warning: {entry.name} is incomplete: "
                                            f"{entry.detail}")
 
     emit(found, as_json=as_json, render=render)
+    if broken:
+        raise EnvError(f"{broken[0].name}: {broken[0].detail}",
+                       hint="the table above shows the other environments")
 
 
 @env.command("remove")

@@ -21,7 +21,7 @@ from labtools.envs.backends import get_backend
 from labtools.envs.create import environments_txt
 from labtools.envs.lock import env_lock
 from labtools.envs.prefix import Prefix, remove_tree
-from labtools.errors import EnvError
+from labtools.errors import EnvError, SpecError
 
 _INSTALLS = ("miniforge3", "miniconda3", "anaconda3", "mambaforge", "micromamba")
 _MARKER_SUFFIX = ".labtools-incomplete"
@@ -29,7 +29,11 @@ _MARKER_SUFFIX = ".labtools-incomplete"
 
 @dataclass(frozen=True)
 class EnvEntry:
-    """One environment found on this machine. ``status``: ``ok`` or ``incomplete``."""
+    """One environment found on this machine.
+
+    ``status``: ``ok``, ``incomplete`` (a create or update did not finish) or ``broken``
+    (a record cannot be read; ``detail`` names the file).
+    """
 
     name: str
     prefix: Path
@@ -104,10 +108,16 @@ def list_envs(*, root: Path | str | None = None) -> tuple[EnvEntry, ...]:
         if key in seen:
             continue
         base = detail is None and env.is_base()
+        status = "ok" if detail is None else "incomplete"
+        if status == "ok":
+            try:
+                env.records()  # every record readable: never list a broken env as good
+            except SpecError as exc:
+                status, detail = "broken", exc.one_line()
         seen[key] = EnvEntry(
             name="base" if base else env.name, prefix=env.path, source=source,
             python_version=env.python_version() if env.exists() else None, is_base=base,
-            status="ok" if detail is None else "incomplete", detail=detail)
+            status=status, detail=detail)
     return tuple(sorted(seen.values(), key=lambda e: (not e.is_base, e.name, str(e.prefix))))
 
 
