@@ -167,7 +167,9 @@ if tools_dir:  # the handbook's sealed copies; on your machine they are on PATH 
 # %% tags=["volatile-output"] language="bash"
 # labtools env list
 # for tool in mamba micromamba; do
-#     command -v $tool > /dev/null && labtools spec diff py311-labdemo-conda py311-labdemo-$tool
+#     if command -v $tool > /dev/null; then
+#         labtools spec diff py311-labdemo-conda py311-labdemo-$tool
+#     fi
 # done
 # %% tags=["verify"]
 made = {e["name"]: Path(e["prefix"]) for e in labtools_json("env", "list")}
@@ -183,9 +185,10 @@ for tool in ("conda", "mamba", "micromamba"):
         assert first.startswith("# cmd: ") and tool in first.split()[2]  # the tool's own
 
 # %% [markdown]
-# One real difference between the tools is visible in their history: conda writes
-# `# conda version`, mamba and micromamba write their own `# cmd:` line, and each one
-# records what was asked for. labtools reads all of them.
+# One real difference between the tools is visible in their history (conda's and
+# micromamba's below): each writes its own `# cmd:` line and a `# conda version`
+# (micromamba's is a conda version of its own), and each records in `# update specs`
+# what it was asked for, pip included. labtools reads all of them.
 
 # %% tags=["volatile-output"]
 for env in labtools.list_envs():
@@ -204,7 +207,7 @@ for env in labtools.list_envs():
 
 # %% tags=["volatile-output"] language="bash"
 # for tool in conda mamba micromamba; do
-#     command -v $tool > /dev/null && labtools env remove py311-labdemo-$tool --yes
+#     if command -v $tool > /dev/null; then labtools env remove py311-labdemo-$tool --yes; fi
 # done
 # %% tags=["verify"]
 assert not prefix.exists()

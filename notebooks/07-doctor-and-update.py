@@ -250,7 +250,7 @@ if tools_dir:
 # !labtools env remove py311-labcalc --yes
 
 # %% tags=["volatile-output"] language="bash"
-# command -v conda > /dev/null && labtools env remove py311-labcalc-conda --yes
+# if command -v conda > /dev/null; then labtools env remove py311-labcalc-conda --yes; fi
 
 # %% tags=["verify"]
 left = {e.name for e in labtools.list_envs()}

@@ -26,6 +26,13 @@ from labtools.envs.prefix import Prefix
 pytestmark = pytest.mark.integration
 
 
+@pytest.fixture(autouse=True)
+def lab_profile(lab_channel: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The lab's profile names its channel (install adds the profile's channels to -c;
+    the default, conda-forge, is unreachable here)."""
+    monkeypatch.setenv("LABTOOLS_CHANNELS", str(lab_channel))
+
+
 def labtools(*args: str, cache: Path) -> subprocess.Popen[str]:
     env = {**os.environ, "LABTOOLS_CACHE_DIR": str(cache), "PYTHONUNBUFFERED": "1"}
     return subprocess.Popen([sys.executable, "-m", "labtools", *args], env=env, text=True,

@@ -52,6 +52,11 @@ def test_every_operation_has_an_exact_command(tool: str) -> None:
     assert "--dry-run" in dry.argv and dry.argv[1] == "create"
     remove = command(tool, "remove", prefix=Path("/e"), specs=["x"], channels=[CHAN])
     assert "--override-channels" not in remove.argv and remove.argv[-1] == "x"
+    # env update NAME: the tool's own `update NAME` (mamba's `install NAME` of an installed
+    # NAME changes nothing)
+    update = command(tool, "update-dry-run", prefix=Path("/e"), specs=["x"], channels=[CHAN])
+    assert update.argv[1] == "update" and "--all" not in update.argv
+    assert "--dry-run" in update.argv and update.argv[-1] == "x"
     with pytest.raises(ValueError, match="no operation 'frobnicate'"):
         command(tool, "frobnicate", prefix=Path("/e"))
 

@@ -206,6 +206,15 @@ def _report(code: str, message: str, hint: str | None, *, as_json: bool) -> None
     report_error(code, message, hint, as_json=as_json)
 
 
+def _interrupted(exc: KeyboardInterrupt, *, as_json: bool) -> int:
+    """Ctrl-C or a signal: one line; labtools.errors.Interrupted carries its signal, so
+    SIGTERM exits 143 and SIGHUP 129 (Ctrl-C 130)."""
+    message = getattr(exc, "message", None) or "interrupted"
+    _report("interrupted", message if message.startswith("interrupted")
+                         else f"interrupted: {message}", None, as_json=as_json)
+    return int(getattr(exc, "exit_code", EXIT_INTERRUPTED))
+
+
 def invoke_reporting(call: Any, *, as_json: bool) -> int:
     """Run *call* (click's main, non-standalone) and report any failure; the exit status."""
     from labtools.errors import LabtoolsError
@@ -231,15 +240,10 @@ def invoke_reporting(call: Any, *, as_json: bool) -> int:
         _report("usage", exc.format_message(), None, as_json=as_json)
         return exc.exit_code
     except KeyboardInterrupt as exc:
-        # labtools.errors.Interrupted carries its signal: SIGTERM exits 143, SIGHUP 129
-        message = getattr(exc, "message", None) or "interrupted"
-        _report("interrupted", message if message.startswith("interrupted")
-                             else f"interrupted: {message}", None, as_json=as_json)
-        return int(getattr(exc, "exit_code", EXIT_INTERRUPTED))
+        return _interrupted(exc, as_json=as_json)
     except click.exceptions.Abort as exc:
-        if isinstance(exc.__cause__, KeyboardInterrupt):
-            _report("interrupted", "interrupted", None, as_json=as_json)
-            return EXIT_INTERRUPTED
+        if isinstance(exc.__cause__, KeyboardInterrupt):  # click wraps it in Abort
+            return _interrupted(exc.__cause__, as_json=as_json)
         _report("aborted", "aborted", "nothing was changed", as_json=as_json)
         return EXIT_FAILURE
     except ModuleNotFoundError as exc:

@@ -175,7 +175,8 @@ def plan(prefix: Path | str, *, add: Sequence[str] = (), remove: Sequence[str] =
     changes = Changes()
     if solve and op in ("create", "install", "update") and (wanted or update_all):
         changes = chosen.dry_run(env.path, specs=wanted, channels=channels, cache_dir=cache,
-                                 existing=op != "create", update_all=update_all)
+                                 existing=op != "create", update_all=update_all,
+                                 update=op == "update")
     return Plan(operation=op, prefix=env.path, backend=chosen.name, backend_reason=why,
                 specs=tuple(add), remove=tuple(remove), locked=tuple(locked),
                 channels=tuple(channels), changes=changes, update_all=update_all,
@@ -330,7 +331,7 @@ def _work(env: Prefix, plan_: Plan, backend: Backend, progress: Progress | None)
                               cache_dir=_cache(plan_))
     return backend.install(env.path, specs=(*plan_.specs, *plan_.locked),
                            channels=plan_.channels, cache_dir=_cache(plan_), progress=progress,
-                           update_all=plan_.update_all)
+                           update_all=plan_.update_all, update=plan_.operation == "update")
 
 
 __all__ = ["OPERATIONS", "Applied", "Plan", "apply", "backend_for", "clean_incomplete",

@@ -147,7 +147,9 @@ def prefix_of_program(program: str) -> Path | None:
     if path.parent.name != "bin":
         return None
     root = path.parent.parent
-    if (root / "conda-meta").is_dir() or (root / "pyvenv.cfg").is_file():
+    from labtools.envs.prefix import Prefix  # the one reader of an env (issue 15)
+
+    if Prefix(root).is_env() or (root / "pyvenv.cfg").is_file():
         return root
     return None
 

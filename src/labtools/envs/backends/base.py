@@ -27,6 +27,8 @@ OPERATIONS: dict[str, str] = {
     "dry-run": "solve a create and print the plan; nothing is written",
     "install": "install specs into an existing prefix",
     "install-dry-run": "solve an install into an existing prefix; nothing is written",
+    "update": "update the named packages of an existing prefix (the tool's `update NAME`)",
+    "update-dry-run": "solve an update of the named packages; nothing is written",
     "update-all": "update every package of an existing prefix",
     "update-all-dry-run": "solve an update of every package; nothing is written",
     "remove": "remove packages (specs name them) from a prefix",
@@ -118,14 +120,16 @@ class Backend(Protocol):
                progress: Progress | None = None) -> Changes: ...
 
     def dry_run(self, prefix: Path, *, specs: Sequence[str], channels: Sequence[str],
-                cache_dir: Path, existing: bool = False, update_all: bool = False) -> Changes:
+                cache_dir: Path, existing: bool = False, update_all: bool = False,
+                update: bool = False) -> Changes:
         """The plan of a create (or, with *existing*, of an install into *prefix*; with
-        *update_all*, of updating every package)."""
+        *update*, of updating the named packages; with *update_all*, every package)."""
         ...
 
     def install(self, prefix: Path, *, specs: Sequence[str], channels: Sequence[str],
                 cache_dir: Path, progress: Progress | None = None,
-                update_all: bool = False, reinstall: Sequence[str] = ()) -> Changes: ...
+                update_all: bool = False, reinstall: Sequence[str] = (),
+                update: bool = False) -> Changes: ...
 
     def remove(self, prefix: Path, *, names: Sequence[str], channels: Sequence[str],
                cache_dir: Path) -> Changes: ...

@@ -66,8 +66,8 @@ class CliBackend:
     #: install flag that relinks packages already installed
     reinstall_flag = "--force-reinstall"
     #: operations that take channels
-    solving = frozenset({"create", "dry-run", "install", "install-dry-run", "update-all",
-                         "update-all-dry-run"})
+    solving = frozenset({"create", "dry-run", "install", "install-dry-run", "update",
+                         "update-dry-run", "update-all", "update-all-dry-run"})
 
     def __init__(self, extra_env: Mapping[str, str] | None = None) -> None:
         self.extra_env = dict(extra_env or {})
@@ -88,7 +88,8 @@ class CliBackend:
             argv.append("--override-channels")
             for channel in channels:
                 argv += ["--channel", channel_url(channel)]
-        if operation in ("create", "dry-run", "install", "install-dry-run"):
+        if operation in ("create", "dry-run", "install", "install-dry-run", "update",
+                         "update-dry-run"):
             argv += self.request(specs)
         elif operation == "remove":
             argv += list(specs)
@@ -203,16 +204,20 @@ class CliBackend:
         return self.changes(self.run_json(cmd, what=f"{self.tool} create"))
 
     def dry_run(self, prefix: Path, *, specs: Sequence[str], channels: Sequence[str],
-                cache_dir: Path, existing: bool = False, update_all: bool = False) -> Changes:
-        op = "update-all-dry-run" if update_all else "install-dry-run" if existing \
-            else "dry-run"
+                cache_dir: Path, existing: bool = False, update_all: bool = False,
+                update: bool = False) -> Changes:
+        # `install NAME` of an installed NAME changes nothing with mamba: `update NAME`
+        op = "update-all-dry-run" if update_all else "update-dry-run" if update \
+            else "install-dry-run" if existing else "dry-run"
         cmd = self.command(op, prefix=prefix, specs=specs, channels=channels)
         return self.changes(self.run_json(cmd, what=f"{self.tool} dry run"))
 
     def install(self, prefix: Path, *, specs: Sequence[str], channels: Sequence[str],
                 cache_dir: Path, progress: Progress | None = None,
-                update_all: bool = False, reinstall: Sequence[str] = ()) -> Changes:
-        op = "update-all" if update_all else "install"
+                update_all: bool = False, reinstall: Sequence[str] = (),
+                update: bool = False) -> Changes:
+        op = "update-all" if update_all else "update" if update and not reinstall \
+            else "install"
         cmd = self.command(op, prefix=prefix, specs=specs, channels=channels)
         if reinstall:
             cmd = Command((*cmd.argv[:2], self.reinstall_flag, *cmd.argv[2:]), cmd.env)

@@ -52,6 +52,8 @@ class CondaBackend(CliBackend):
         "dry-run": ("create", "--prefix", "{prefix}", *_JSON, "--dry-run"),
         "install": ("install", "--prefix", "{prefix}", *_JSON),
         "install-dry-run": ("install", "--prefix", "{prefix}", *_JSON, "--dry-run"),
+        "update": ("update", "--prefix", "{prefix}", *_JSON),
+        "update-dry-run": ("update", "--prefix", "{prefix}", *_JSON, "--dry-run"),
         "update-all": ("update", "--all", "--prefix", "{prefix}", *_JSON),
         "update-all-dry-run": ("update", "--all", "--prefix", "{prefix}", *_JSON, "--dry-run"),
         "remove": ("remove", "--prefix", "{prefix}", *_JSON),

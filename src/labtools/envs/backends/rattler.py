@@ -210,7 +210,9 @@ class RattlerBackend:
         return request, requested, locked
 
     def dry_run(self, prefix: Path, *, specs: Sequence[str], channels: Sequence[str],
-                cache_dir: Path, existing: bool = False, update_all: bool = False) -> Changes:
+                cache_dir: Path, existing: bool = False, update_all: bool = False,
+                update: bool = False) -> Changes:
+        # *update*: the named specs are freed from their installed records, as for install
         if not existing and not update_all:
             return Changes(link=tuple(solved(solve(specs, channels, cache_dir=cache_dir))))
         request, _, locked = self._request(prefix, specs, update_all=update_all)
@@ -219,7 +221,8 @@ class RattlerBackend:
 
     def install(self, prefix: Path, *, specs: Sequence[str], channels: Sequence[str],
                 cache_dir: Path, progress: Progress | None = None,
-                update_all: bool = False, reinstall: Sequence[str] = ()) -> Changes:
+                update_all: bool = False, reinstall: Sequence[str] = (),
+                update: bool = False) -> Changes:
         before = self.list(prefix)
         request, requested, locked = self._request(prefix, specs, update_all=update_all)
         records = solve(request, channels, cache_dir=cache_dir, locked=locked)
