@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import secrets
+import select
 import shlex
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from labtools import process
 from labtools.errors import CommandFailedError, TunnelError
@@ -64,6 +66,18 @@ def server_script(jupyter: str, *, allow_root: bool = False) -> str:
         '( cat <&3 >/dev/null; kill "$pid" ) >/dev/null 2>&1 &',
         'wait "$pid"',
     ])
+
+
+def listing_command(jupyter: str, seconds: float) -> str:
+    """``jupyter server list --json``, ended on the remote too after *seconds* (pure).
+
+    Killing the local ssh does not stop a remote command that has no terminal, so one
+    that hangs is bounded there by coreutils' ``timeout`` where the host has it.
+    """
+    limit = max(1, int(seconds + 0.999))
+    listing = f"{jupyter} server list --json"
+    return (f"if command -v timeout >/dev/null 2>&1; then timeout {limit} {listing}; "
+            f"else {listing}; fi")
 
 
 def find_server(listing: str, token: str) -> dict[str, Any] | None:
@@ -127,22 +141,28 @@ def remote_jupyter(
         check_target(token_path(local_port))
     token = register_secret(secrets.token_hex(24))
     jupyter = launcher(env=env, python=python)
+    deadline = time.monotonic() + timeout  # one budget for start, listing and tunnel
     session = process.spawn(remote_argv(target, server_script(jupyter, allow_root=allow_root)),
                             stdin=PIPE, stdout=PIPE, stderr=PIPE)
     try:
         assert session.stdin is not None and session.stdout is not None
         session.stdin.write(token.encode() + b"\n")
         session.stdin.flush()
-        first = session.stdout.readline().decode(errors="replace")
+        first = _first_line(session, deadline)
+        if first is None:
+            raise TunnelError(f"no answer from jupyter on {host} within {timeout:g} s",
+                              hint="check `ssh HOST jupyter --version` works, or raise --timeout")
         if not first.startswith("labtools-jupyter pid="):
-            err = session.stderr.read().decode(errors="replace") if session.stderr else ""
+            err = _available(session.stderr, 1.0)
             raise TunnelError(f"could not start jupyter on {host}: {ssh_failure_line(err)}",
                               hint="check `ssh HOST jupyter --version` works")
         fields = dict(part.split("=", 1) for part in first.split()[1:])
-        entry = _poll_listing(target, jupyter, token, session, fields.get("log", "?"), timeout)
+        entry = _poll_listing(target, jupyter, token, session, fields.get("log", "?"), deadline,
+                              timeout)
         with open_tunnel(host, forwards=[Forward(local_port, "127.0.0.1", int(entry["port"]))],
                          port=port, user=user, identity=identity, jump=jump,
-                         ssh_config=target.config, wait_http="/api", timeout=timeout) as tun:
+                         ssh_config=target.config, wait_http="/api",
+                         timeout=max(1.0, deadline - time.monotonic())) as tun:
             token_file = _token_file(tun.forwards[0].local_port, token)
             server = RemoteJupyter(host=host, remote_port=int(entry["port"]),
                                    remote_pid=int(entry.get("pid", fields.get("pid", 0))),
@@ -153,6 +173,46 @@ def remote_jupyter(
                 token_file.unlink(missing_ok=True)
     finally:
         _end(session)
+
+
+def _first_line(session: subprocess.Popen[bytes], deadline: float) -> str | None:
+    """The first line the remote script prints, or None when none came before *deadline*.
+
+    Read with select on the raw pipe: a blocking readline would ignore --timeout when
+    ssh hangs (an unreachable jump host, a server that never answers).
+    """
+    assert session.stdout is not None
+    fd = session.stdout.fileno()
+    buffer = b""
+    while b"\n" not in buffer:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return None
+        ready, _, _ = select.select([fd], [], [], min(left, 0.5))
+        if ready:
+            chunk = os.read(fd, 4096)
+            if not chunk:  # ssh closed its stdout: it failed; the caller reads stderr
+                break
+            buffer += chunk
+    return buffer.split(b"\n", 1)[0].decode(errors="replace")
+
+
+def _available(stream: IO[bytes] | None, wait: float) -> str:
+    """What *stream* has to say within *wait* seconds (never blocks longer)."""
+    if stream is None:
+        return ""
+    fd = stream.fileno()
+    deadline = time.monotonic() + wait
+    out = b""
+    while (left := deadline - time.monotonic()) > 0:
+        ready, _, _ = select.select([fd], [], [], left)
+        if not ready:
+            break
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            break
+        out += chunk
+    return out.decode(errors="replace")
 
 
 def token_path(local_port: int) -> Path:
@@ -167,33 +227,42 @@ def _token_file(local_port: int, token: str) -> Path:
 
 
 def _poll_listing(target: SshTarget, jupyter: str, token: str,
-                  session: subprocess.Popen[bytes], log: str, timeout: float) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
+                  session: subprocess.Popen[bytes], log: str, deadline: float,
+                  timeout: float) -> dict[str, Any]:
+    """Ask ``jupyter server list --json`` on the remote until our server shows, by *deadline*.
+
+    Each call gets only the time that is left, so --timeout bounds the whole wait.
+    """
     while True:
         if session.poll() is not None:
             raise TunnelError(f"jupyter server on {target.host} exited during startup",
                               hint=f"see {log} on {target.host}")
-        try:
-            done = process.run(remote_argv(target, f"{jupyter} server list --json"),
-                               timeout=30, check=False)
-        except CommandFailedError:
-            done = None
+        left = deadline - time.monotonic()
+        done = None
+        if left > 0:
+            try:
+                seconds = max(0.5, min(30.0, left))
+                done = process.run(remote_argv(target, listing_command(jupyter, seconds)),
+                                   timeout=seconds, check=False)
+            except CommandFailedError:  # CommandTimeoutError included
+                done = None
         if done is not None:
             entry = find_server(done.stdout, token)
             if entry is not None:
                 return entry
-        if time.monotonic() > deadline:
+        if time.monotonic() >= deadline:
             raise TunnelError(f"jupyter server on {target.host} not listed after {timeout:g} s",
                               hint=f"see {log} on {target.host}, or raise --timeout")
-        time.sleep(0.3)
+        time.sleep(min(0.3, max(0.0, deadline - time.monotonic())))
 
 
 def _end(session: subprocess.Popen[bytes]) -> None:
-    """Close stdin (the remote script then stops Jupyter) and wait for ssh to finish."""
+    """Close stdin (the remote script then stops Jupyter) and let ssh finish, within ~3 s."""
     if session.stdin is not None:
         with contextlib.suppress(OSError):
             session.stdin.close()
-    deadline = time.monotonic() + 15
+    deadline = time.monotonic() + 2.0
     while session.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
-    process.stop(session, grace=3.0)
+    # ssh gone: the remote's watcher sees its stdin end and kills the server anyway
+    process.stop(session, grace=1.0)

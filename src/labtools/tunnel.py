@@ -148,7 +148,7 @@ def _wait_ready(proc: subprocess.Popen[bytes], target: SshTarget, forwards: Sequ
 
 
 def _terminate(proc: subprocess.Popen[bytes]) -> None:
-    process.stop(proc, grace=3.0)
+    process.stop(proc, grace=2.0)  # ssh ends at once on SIGTERM; SIGKILL if it does not
 
 
 class LiveTunnel:

@@ -47,18 +47,11 @@ def table() -> dict[int, Proc]:
 
 
 def descendants(root: int) -> list[Proc]:
-    """Every process below *root* right now (not *root* itself)."""
-    procs = table()
-    children: dict[int, list[int]] = {}
-    for proc in procs.values():
-        children.setdefault(proc.ppid, []).append(proc.pid)
-    out: list[Proc] = []
-    stack = list(children.get(root, []))
-    while stack:
-        pid = stack.pop()
-        out.append(procs[pid])
-        stack.extend(children.get(pid, []))
-    return out
+    """Every process below *root* right now (not *root* itself), by parent ids."""
+    from labtools.proctree import descendants as below
+
+    found = (_read(pid) for pid in below(root))
+    return [proc for proc in found if proc is not None]
 
 
 def running(pids: Iterable[int]) -> list[Proc]:

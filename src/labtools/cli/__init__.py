@@ -218,12 +218,14 @@ def _interrupted(exc: KeyboardInterrupt, *, as_json: bool) -> int:
 def invoke_reporting(call: Any, *, as_json: bool) -> int:
     """Run *call* (click's main, non-standalone) and report any failure; the exit status."""
     from labtools.errors import LabtoolsError
+    from labtools.signals import terminating
 
     if "labtools.cli._output" in sys.modules:  # a new invocation in this process
         sys.modules["labtools.cli._output"]._written[0] = 0
     _verbose[0] = False
     try:
-        status = call()
+        with terminating():  # SIGTERM / SIGHUP unwind like Ctrl-C: every cleanup runs
+            status = call()
     except LabtoolsError as exc:
         if _verbose[0]:
             import traceback
