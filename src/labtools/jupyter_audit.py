@@ -288,7 +288,13 @@ def audit_config(paths: Sequence[Path] | Path | None = None, *,
         chosen = [read_source(p.expanduser(), command=_is_command(p)) for p in files]
     else:
         chosen = [read_source(p) for p in config_files(searched)]
-    chosen += [read_source(p.expanduser(), command=True) for p in services]
+    named = [read_source(p.expanduser(), command=True) for p in services]
+    if files:
+        named = [*chosen, *named]
+        chosen = []
+    for source in named:  # what the user named must be readable; found sources are findings
+        _check_named(source)
+    chosen += named
     if files and len(files) > 1:  # each named file on its own
         found = [f for source in chosen for f in audit_sources([source])]
     else:
@@ -301,13 +307,33 @@ def audit_config(paths: Sequence[Path] | Path | None = None, *,
                        findings=tuple(dict.fromkeys(found)))
 
 
+def _check_named(source: Source) -> None:
+    """A file the user named must be one Jupyter can load (or a jupyter command line)."""
+    if source.error is not None:
+        raise ConfigError(f"{source.path}:{source.error_line or 1}: Jupyter cannot load it: "
+                          f"{source.error}", hint="fix the file, or name the right one")
+    if source.kind == "command" and not source.settings and not _starts_jupyter(source.path):
+        raise ConfigError(f"{source.path}: no jupyter command line in it",
+                          hint="name the unit, batch script or kernel.json that starts "
+                               "the server, or a .py / .json Jupyter config")
+
+
+def _starts_jupyter(path: Path) -> bool:
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    return re.search(r"jupyter|\"argv\"\s*:", text, re.IGNORECASE) is not None
+
+
 def _is_command(path: Path) -> bool:
     """A kernel.json, unit or script rather than a Jupyter config file."""
     if path.suffix == ".py":
         return False
     if path.suffix == ".json":
         try:
-            return '"argv"' in path.read_text(encoding="utf-8", errors="replace")[:65536]
+            with path.open("rb") as handle:  # the head only: the file may be huge
+                return b'"argv"' in handle.read(65536)
         except OSError:
             return False
     return True

@@ -290,11 +290,13 @@ def read_source(path: Path, *, command: bool = False) -> Source:
         return Source(path, kind, tuple(settings), mode, uid, folder_mode, folder_uid,
                       error, line)
 
+    from labtools.errors import LabtoolsError
+    from labtools.textfile import read_text
+
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
-        return made(error=f"cannot read it: {reason}", line=1)
+        text = read_text(path, what="a Jupyter config file")
+    except LabtoolsError as exc:  # a folder, too large, binary, not UTF-8
+        return made(error=f"cannot read it: {exc.message}", line=1)
     try:
         if kind == "py":
             return made(parse_py(text, path))

@@ -112,6 +112,9 @@ def bench(ctx: click.Context, specs: tuple[str, ...], file: Path | None,
     from labtools.pmbench import report
     from labtools.pmbench.api import benchmark
 
+    if any(not text.strip() for text in specs):  # never a silent default to python
+        raise click.BadParameter("an empty spec; name the packages, e.g. -s 'python=3.11 numpy'",
+                                 param_hint="'--spec'")
     if plot_file is not None and plot_file.suffix.lower() not in (".png", ".svg"):
         raise click.BadParameter("use a .png or .svg file", param_hint="--plot")
     chosen = _names(contestants, CONTESTANTS + UNSUPPORTED, "contestant") or None

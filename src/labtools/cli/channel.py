@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from labtools.cli._output import console, emit, json_option
+from labtools.cli._params import PORT
 
 _DIR = click.Path(file_okay=False, path_type=Path)
 _FILES = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -148,6 +149,7 @@ def mirror_cmd(env_file: Path, directory: Path, versions: int, skip_missing: boo
 @channel.command("serve")
 @click.argument("directory", type=_DIR)
 @click.option("--port", type=int, default=8765, show_default=True,
+              callback=lambda c, p, v: PORT.convert(v, p, c),
               help="Port on 127.0.0.1 to serve on.")
 @json_option
 def serve_cmd(directory: Path, port: int, as_json: bool) -> None:

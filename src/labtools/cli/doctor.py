@@ -27,6 +27,10 @@ def doctor(ctx: click.Context, env_name: str | None, notebook: Path | None, no_k
     """Find why code works in one place and not another; exit 1 when something is wrong."""
     from labtools.doctor import run_doctor
 
+    if notebook is not None:  # a notebook that cannot be read is bad input, found first
+        from labtools.kernels.check import read_notebook_metadata
+
+        read_notebook_metadata(notebook)
     report = run_doctor(env=env_name, notebook=notebook, kernels=not no_kernels,
                         tools=not no_tools)
 

@@ -166,7 +166,12 @@ def snapshots_cmd(env_name: str, root: Path | None, as_json: bool) -> None:
     from labtools.envs.listing import resolve_env
     from labtools.envs.snapshots import list_snapshots
 
-    found = list_snapshots(resolve_env(env_name, root=root))
+    prefix = resolve_env(env_name, root=root)
+    if not prefix.is_dir():
+        from labtools.errors import EnvError
+
+        raise EnvError(f"no environment at {prefix}", hint="see labtools env list")
+    found = list_snapshots(prefix)
 
     def render(_: object) -> None:
         out = console()

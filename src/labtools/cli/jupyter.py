@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from labtools.cli._output import emit, json_option, path_arg
+from labtools.cli._params import PORT, SECONDS
 from labtools.cli.jupyter_slurm import run_slurm, slurm_options, wants_slurm
 from labtools.cli.tunnel import waiting
 
@@ -100,13 +101,13 @@ def audit_cmd(files: tuple[str, ...], services: tuple[str, ...], as_json: bool) 
 @click.argument("host")
 @click.option("--env", help="Conda environment on the remote to run Jupyter from.")
 @click.option("--python", help="Python interpreter on the remote to run Jupyter from.")
-@click.option("--port", "local_port", type=int, default=0, show_default=True,
+@click.option("--port", "local_port", type=PORT, default=0, show_default=True,
               help="Local port (0: pick a free one).")
-@click.option("-p", "--ssh-port", type=int, help="SSH port of HOST.")
+@click.option("-p", "--ssh-port", type=PORT, help="SSH port of HOST.")
 @click.option("-i", "--identity", type=click.Path(dir_okay=False), help="Private key file.")
 @click.option("-J", "--jump", help="Jump host(s), as for ssh -J.")
 @click.option("-F", "--ssh-config", type=click.Path(dir_okay=False), help="ssh config file.")
-@click.option("--timeout", type=float, default=60.0, show_default=True,
+@click.option("--timeout", type=SECONDS, default=60.0, show_default=True,
               help="Seconds to wait for the server.")
 @click.option("--allow-root", is_flag=True, hidden=True,
               help="Pass --allow-root to Jupyter (sandboxes only; never on a shared box).")

@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from labtools.cli._output import console, emit, json_option
+from labtools.cli._params import KERNEL, SECONDS
 
 
 @click.group()
@@ -17,7 +18,7 @@ def kernel() -> None:
 
 @kernel.command("register")
 @click.argument("env")
-@click.option("--name", help="Kernel name (default: the environment's name).")
+@click.option("--name", type=KERNEL, help="Kernel name (default: the environment's name).")
 @click.option("--display-name", help="Name shown in Jupyter (default: 'Python X.Y (ENV)').")
 @click.option("--user", is_flag=True, help="Install for the current user (the default).")
 @click.option("--sys-prefix", is_flag=True, help="Install into the running Python's prefix.")
@@ -76,10 +77,10 @@ def list_cmd(as_json: bool) -> None:
 
 
 @kernel.command("check")
-@click.argument("names", nargs=-1)
+@click.argument("names", nargs=-1, type=KERNEL)
 @click.option("--notebook", "notebooks", multiple=True, type=click.Path(path_type=Path),
               help="Also check that this notebook's kernel exists and matches (repeatable).")
-@click.option("--timeout", type=click.FloatRange(min=0.5), default=60.0, show_default=True,
+@click.option("--timeout", type=SECONDS, default=60.0, show_default=True,
               help="Seconds each kernel has to start, answer and run one statement.")
 @json_option
 @click.pass_context
@@ -107,9 +108,9 @@ def check_cmd(ctx: click.Context, names: tuple[str, ...], notebooks: tuple[Path,
 
 
 @kernel.command("verify")
-@click.argument("name")
+@click.argument("name", type=KERNEL)
 @click.option("--expect-prefix", metavar="P", help="Fail unless the kernel runs in P.")
-@click.option("--timeout", type=click.FloatRange(min=0.5), default=60.0, show_default=True,
+@click.option("--timeout", type=SECONDS, default=60.0, show_default=True,
               help="Seconds the kernel has to start and answer.")
 @json_option
 @click.pass_context
@@ -134,7 +135,7 @@ def verify_cmd(ctx: click.Context, name: str, expect_prefix: str | None, timeout
 
 
 @kernel.command("remove")
-@click.argument("name")
+@click.argument("name", type=KERNEL)
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @json_option
 def remove_cmd(name: str, yes: bool, as_json: bool) -> None:

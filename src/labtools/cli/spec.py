@@ -24,23 +24,55 @@ def _prefix(env: str | None, prefix: str | None) -> Path:
     return resolve_env(prefix or env or "")
 
 
+def _out_file(out: str | None) -> Path | None:
+    """--out checked before any work: a file path, not a folder."""
+    from labtools.errors import UsageError
+
+    if out is None:
+        return None
+    path = Path(out).expanduser()
+    if not out.strip() or path.is_dir() or out.endswith(os.sep):
+        raise UsageError(f"--out {out!r} is a folder, not a file",
+                         hint="name a file, e.g. -o env.yml")
+    return path
+
+
 def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    from labtools.errors import SpecError
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise SpecError(f"cannot write {path}: {exc.strerror}",
+                        hint="check the folder exists and is yours") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
         os.replace(tmp, path)
+    except OSError as exc:
+        raise SpecError(f"cannot write {path}: {exc.strerror}",
+                        hint="name a file you can write") from None
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
 
 
-def _emit_text(text: str, out: str | None) -> None:
-    if out:
-        _write_atomic(Path(out).expanduser(), text)
+def _emit_text(text: str, out: Path | None) -> None:
+    if out is not None:
+        _write_atomic(out, text)
     else:
         click.echo(text, nl=False)
+
+
+def _platform(value: str | None) -> str | None:
+    """--platform is a conda platform (linux-64, osx-arm64, win-64...), checked at once."""
+    from labtools.spec.records import KNOWN_SUBDIRS
+
+    if value is not None and (value == "noarch" or value not in KNOWN_SUBDIRS):
+        known = ", ".join(sorted(KNOWN_SUBDIRS - {"noarch"}))
+        raise click.BadParameter(f"{value!r} is not a conda platform (one of {known})")
+    return value
 
 
 env_arg = click.argument("env", required=False)
@@ -72,10 +104,11 @@ def export_cmd(env: str | None, prefix: str | None, name: str | None, from_histo
     """Write ENV's spec in the layout of `conda env export` (pip packages included)."""
     from labtools.spec.export import export_spec
 
+    out_file = _out_file(out)
     result = export_spec(prefix=_prefix(env, prefix), name=name, from_history=from_history,
                          pinned=pinned, builds=builds, with_prefix=with_prefix,
                          format="json" if as_json else fmt)
-    _emit_text(result.text, out)
+    _emit_text(result.text, out_file)
 
 
 def _render_diff(result: Any) -> None:
@@ -150,7 +183,8 @@ def _render_drift(report: Any) -> None:
                    "@EXPLICIT (checks exact records).")
 @click.option("--lock-env", "lock_env_name", default="default", show_default=True,
               metavar="NAME", help="The lock file's environment to compare with.")
-@click.option("--platform", metavar="P", help="The lock's platform (default: the env's).")
+@click.option("--platform", metavar="P", callback=lambda _c, _p, v: _platform(v),
+              help="The lock's platform (default: the env's).")
 @json_option
 @click.pass_context
 def check_cmd(ctx: click.Context, env: str | None, prefix: str | None, against: str,
@@ -199,12 +233,13 @@ def lock_cmd(env: str | None, prefix: str | None, out: str | None, as_json: bool
     """Write an @EXPLICIT file (URLs + hashes) that recreates ENV exactly."""
     from labtools.spec.locks import lock_env
 
+    out_file = _out_file(out)
     text = lock_env(prefix=_prefix(env, prefix))
     if as_json:
         from labtools.spec.locks import parse_explicit
 
-        if out:
-            _write_atomic(Path(out).expanduser(), text)
+        if out_file is not None:
+            _write_atomic(out_file, text)
         emit(parse_explicit(text), as_json=True, render=lambda _: None)
         return
-    _emit_text(text, out)
+    _emit_text(text, out_file)

@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from labtools.cli._output import emit, json_option, path_arg
+from labtools.cli._params import PORT, SECONDS
 
 
 def waiting(message: str) -> AbstractContextManager[Any]:
@@ -31,6 +32,18 @@ def _forwards(values: tuple[str, ...]) -> list[Any]:
     return [parse_forward(v) for v in values]
 
 
+def _fixed_forwards(values: tuple[str, ...]) -> list[Any]:
+    """Forwards for an ssh config: ssh cannot pick a free local port, so LOCAL is required."""
+    from labtools.errors import UsageError
+
+    forwards = _forwards(values)
+    for text, fwd in zip(values, forwards, strict=True):
+        if fwd.local_port == 0:
+            raise UsageError(f"forward {text!r} names no local port; an ssh config needs one",
+                             hint="use -L LOCAL:RHOST:RPORT, e.g. -L 8888:localhost:8888")
+    return forwards
+
+
 def _render_tunnel(t: Any) -> None:
     for fwd in t.forwards:
         click.echo(f"{fwd.local_url} -> {t.host}:{fwd.remote_host}:{fwd.remote_port}")
@@ -51,7 +64,7 @@ def _render_foreground(t: Any) -> None:
 @click.option("-L", "forward", multiple=True, required=True, metavar="[LOCAL:]RHOST:RPORT",
               help="Forward 127.0.0.1:LOCAL to RHOST:RPORT as seen from HOST (LOCAL 0 or "
                    "omitted: pick a free port). Repeatable.")
-@click.option("-p", "--port", type=int, help="SSH port of HOST.")
+@click.option("-p", "--port", type=PORT, help="SSH port of HOST.")
 @click.option("-l", "--user", help="Remote user name.")
 @click.option("-i", "--identity", type=click.Path(dir_okay=False), help="Private key file.")
 @click.option("-J", "--jump", help="Jump host(s), as for ssh -J.")
@@ -59,7 +72,7 @@ def _render_foreground(t: Any) -> None:
               help="ssh config file (default: ~/.ssh/config).")
 @click.option("--wait-http", metavar="PATH",
               help="Also wait until GET PATH on the first forward answers below 500.")
-@click.option("--timeout", type=float, default=30.0, show_default=True,
+@click.option("--timeout", type=SECONDS, default=30.0, show_default=True,
               help="Seconds to wait for the tunnel to be ready.")
 @click.option("--background", is_flag=True,
               help="Leave the tunnel running (control socket); close with `tunnel close`.")
@@ -154,7 +167,7 @@ def keygen_cmd(key_type: str, file: str | None, comment: str | None, force: bool
 @tunnel.command("ssh-config")
 @click.argument("alias")
 @click.option("--hostname", help="Real host name or address (HostName).")
-@click.option("-p", "--port", type=int, help="SSH port.")
+@click.option("-p", "--port", type=PORT, help="SSH port.")
 @click.option("-l", "--user", help="Remote user name.")
 @click.option("-i", "--identity", type=click.Path(dir_okay=False), help="Private key file.")
 @click.option("-J", "--jump", help="Jump host (ProxyJump).")
@@ -172,6 +185,6 @@ def ssh_config_cmd(alias: str, hostname: str | None, port: int | None, user: str
         alias, hostname=hostname, port=port, user=user,
         identity=path_arg(identity).absolute() if identity else None, jump=jump,
         known_hosts=path_arg(known_hosts).absolute() if known_hosts else None,
-        forwards=_forwards(forward))
+        forwards=_fixed_forwards(forward))
     emit({"host": alias, "block": block}, as_json=as_json,
          render=lambda _: click.echo(block, nl=False))

@@ -118,6 +118,21 @@ def _swap(staging: Path, site: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
+def check_site_dir(cfg: hbconfig.HandbookConfig, site: Path, *, shown: str) -> None:
+    """The site folder must be one a build may replace: not a file, not the project, its
+    docs or its notebooks, nor a folder holding them (each would be wiped)."""
+    hint = "use a folder of its own, e.g. --out site"
+    if site.exists() and not site.is_dir():
+        raise HandbookError(f"--out {shown}: {site} is a file, not a folder", hint=hint)
+    for part, what in ((cfg.project, "the project"), (cfg.docs_dir, "the docs folder"),
+                       (cfg.notebooks, "the notebooks folder")):
+        if site == part or site in part.parents:
+            raise HandbookError(f"--out {shown}: {site} is or holds {what}; a build replaces "
+                                "that folder", hint=hint)
+        if part != cfg.project and part in site.parents:
+            raise HandbookError(f"--out {shown}: {site} is inside {what}", hint=hint)
+
+
 def build_handbook(
     project: Path | str = ".",
     *,
@@ -136,10 +151,14 @@ def build_handbook(
     """
     started = time.monotonic()
     root = Path(project).resolve()
+    if out is not None and not str(out).strip():
+        raise HandbookError("--out is empty", hint="name the site folder, e.g. --out site")
     site = (root / out).resolve() if out is not None else None
     cfg = hbconfig.load(root, site_dir=site).with_overrides(
         jobs=jobs, keep_going=keep_going, kernels=kernels or None
     )
+    if site is not None:
+        check_site_dir(cfg, site, shown=str(out))  # before any tutorial runs
     planned = pipeline.plan(cfg, force=force, only=only)
     marker = cfg.cache_dir / "site-fingerprint"
     if not any(p.stale for p in planned) and site is not None:

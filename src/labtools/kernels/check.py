@@ -127,10 +127,14 @@ def diagnose_notebook(
 
 def read_notebook_metadata(path: Path) -> dict[str, Any]:
     """Notebook metadata from an .ipynb (JSON) or a Jupytext text notebook."""
+    from labtools.textfile import MAX_NOTEBOOK_BYTES, read_text
+
+    text = read_text(path, what="a notebook", error=EnvError, limit=MAX_NOTEBOOK_BYTES,
+                     hint="give an .ipynb or a Jupytext notebook")
     if path.suffix == ".ipynb":
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
+            data = json.loads(text)
+        except ValueError as exc:
             raise EnvError(f"cannot read notebook {path}: {exc}",
                            hint="check the path and that it is a notebook") from None
         meta = data.get("metadata", {}) if isinstance(data, dict) else {}
@@ -138,7 +142,7 @@ def read_notebook_metadata(path: Path) -> dict[str, Any]:
     import jupytext
 
     try:
-        return dict(jupytext.read(path).metadata)
+        return dict(jupytext.reads(text, fmt=path.suffix.lstrip(".")).metadata)
     except Exception as exc:
         raise EnvError(f"cannot read notebook {path}: {exc}",
                        hint="give an .ipynb or a Jupytext notebook") from None

@@ -263,18 +263,10 @@ def parse_lock(text: str, *, source: str, path: Path | None = None) -> LockConte
 
 
 def _read_text(file: Path) -> str:
-    try:
-        raw = file.read_bytes()
-    except OSError as exc:
-        raise SpecError(f"cannot read {file}: {exc.strerror}", hint="check the path") from None
-    if b"\0" in raw[:8192]:
-        raise SpecError(f"{file} is a binary file, not a lock or spec file",
-                        hint="give a pixi.lock, conda-lock.yml, @EXPLICIT or environment.yml")
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise SpecError(f"{file}:{line}: not UTF-8 text", hint="save the file as UTF-8") from None
+    from labtools.textfile import read_text
+
+    return read_text(file, what="a lock or spec file", error=SpecError,
+                     hint="give a pixi.lock, conda-lock.yml, @EXPLICIT or environment.yml")
 
 
 def read_lock(path: Path | str) -> LockContents:

@@ -270,16 +270,8 @@ def read_requirements(path: Path | str, *, _seen: frozenset[str] = frozenset()
     file = Path(path)
     if str(file) in _seen:
         raise SpecError(f"{file} includes itself (through -r/-c)", hint="remove the loop")
-    try:
-        raw = file.read_bytes()
-    except OSError as exc:
-        raise SpecError(f"cannot read {file}: {exc.strerror}", hint="check the path") from None
-    if b"\0" in raw[:8192]:
-        raise SpecError(f"{file} is a binary file, not a requirements file",
-                        hint="give a text file with one requirement per line")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise SpecError(f"{file}:{line}: not UTF-8 text", hint="save the file as UTF-8") from None
+    from labtools.textfile import read_text
+
+    text = read_text(file, what="a requirements file", error=SpecError, encoding="utf-8-sig",
+                     hint="give a text file with one requirement per line")
     return parse_requirements(text, source=str(file), base=file.parent, _seen=_seen)

@@ -127,10 +127,9 @@ def from_env(prefix: Path, *, label: str | None = None) -> SpecSet:
 
 def from_file(path: Path) -> SpecSet:
     """Any spec file labtools writes or reads -> :class:`SpecSet`."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SpecError(f"cannot read {path}: {exc}", hint="check the path") from None
+    from labtools.spec.locks import _read_text
+
+    text = _read_text(path)
     label = str(path)
     from labtools.spec.locks import is_explicit, parse_explicit, read_lock_file
 
