@@ -149,6 +149,7 @@ def _prefix(root: Path) -> Path:
         '{"name": "zlib", "version": "1.3", "build": "h0_0", "build_number": 0,'
         ' "channel": "https://conda.anaconda.org/conda-forge/linux-64",'
         ' "url": "https://conda.anaconda.org/conda-forge/linux-64/zlib-1.3-h0_0.conda",'
+        ' "fn": "zlib-1.3-h0_0.conda",'
         ' "md5": "d41d8cd98f00b204e9800998ecf8427e", "subdir": "linux-64", "files": []}')
     return prefix
 
