@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -52,7 +53,7 @@ def version_tuple(text: str | None) -> tuple[int, ...] | None:
     return tuple(int(p) for p in match.groups() if p is not None) if match else None
 
 
-class CliBackend:
+class CliBackend(ABC):
     """A conda-command-line tool. Subclasses set the class attributes and parsers."""
 
     name = "conda-cli"
@@ -99,6 +100,7 @@ class CliBackend:
 
     def check_environment(self, environ: Mapping[str, str]) -> None:
         """Refuse, with the fix, settings under which the tool is known to fail."""
+        return None  # a tool with no known bad settings refuses nothing
 
     def run_json(self, cmd: Command, *, what: str) -> Any:
         """Run *cmd*; its parsed --json answer, or one clear error naming it."""
@@ -261,8 +263,9 @@ class CliBackend:
             channels=tuple(str(c) for c in (data or {}).get("channels", []) or []),
             dependencies=tuple(str(d) for d in deps if isinstance(d, str)))
 
+    @abstractmethod
     def info(self) -> ToolInfo:
-        raise NotImplementedError
+        """The tool's version and configuration (each tool reads it its own way)."""
 
     def cache_dirs(self) -> tuple[Path, ...]:
         info = self.info()
