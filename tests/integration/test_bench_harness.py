@@ -55,6 +55,20 @@ def test_contestants_run_interleaved_after_a_warmup(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []  # every sandbox and workspace removed
 
 
+def test_a_checkpoint_after_every_round_holds_the_rounds_so_far(tmp_path: Path) -> None:
+    seen = []
+    result = run_benchmark([Command("A", ["true"]), Command("B", ["true"])],
+                           scenarios=["solve", "warm"], repeats=7, warmup=1,
+                           workdir=tmp_path, checkpoint=seen.append)
+    # after rounds 1..7 (the last round's result is the return value itself)
+    assert len(seen) == 7
+    assert [len(run.order) for run in seen] == [4 * n for n in range(1, 8)]
+    assert all(run.interrupted for run in seen) and not result.interrupted
+    assert [len(m.samples) for m in seen[-1].measurements] == [6, 6, 6, 6]
+    assert seen[0].measurements == ()  # the warm-up round counts nothing
+    assert [len(m.samples) for m in result.measurements] == [7, 7, 7, 7]
+
+
 def test_a_failing_contestant_is_reported_and_the_others_measured(tmp_path: Path) -> None:
     ok = Command("ok", ["true"])
     bad = Command("bad", [sys.executable, "-c", "import sys; sys.exit('the solver exploded')"])

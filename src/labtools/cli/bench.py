@@ -8,10 +8,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 import click
 
 from labtools.cli._output import console, emit, json_option
+
+if TYPE_CHECKING:
+    from labtools.pmbench.api import BenchResult
 
 # kept here, not imported, so `labtools bench --help` stays fast (a test checks they agree)
 CONTESTANTS = ("engine", "conda-classic", "conda-libmamba", "mamba", "micromamba", "pip", "uv",
@@ -45,6 +49,13 @@ def _progress(enabled: bool) -> Iterator[Callable[[int, int, str], None] | None]
             bar.update(task, completed=done, total=total, description=what)
 
         yield update
+
+
+def _replace(path: Path, text: str) -> None:
+    """Write *text* to *path* whole (a reader never sees half a file)."""
+    part = path.with_name(f".{path.name}.part")
+    part.write_text(text, encoding="utf-8")
+    part.replace(path)
 
 
 @contextmanager
@@ -119,20 +130,25 @@ def bench(ctx: click.Context, specs: tuple[str, ...], file: Path | None,
         raise click.BadParameter("use a .png or .svg file", param_hint="--plot")
     chosen = _names(contestants, CONTESTANTS + UNSUPPORTED, "contestant") or None
     picked = _names(scenarios, SCENARIOS, "scenario") or list(SCENARIOS)
+    def save(result: BenchResult) -> None:
+        """The Markdown and JSON files; rewritten after every round of a long run."""
+        if markdown_file is not None:
+            _replace(markdown_file, report.markdown(result))
+        if json_file is not None:
+            import json
+
+            from labtools.cli._output import to_jsonable
+
+            _replace(json_file, json.dumps(to_jsonable(result), indent=2) + "\n")
+
     with _progress(not as_json) as progress, _sigterm_interrupts():
         result = benchmark(specs=specs, file=file, channels=channels, contestants=chosen,
                            scenarios=picked, repeats=repeats, warmup=warmup,
                            baseline=baseline, wheelhouse=wheelhouse, add=add,
                            workdir=workdir, progress=progress, timeout=timeout,
-                           literal=literal)
-    if markdown_file is not None:
-        markdown_file.write_text(report.markdown(result), encoding="utf-8")
-    if json_file is not None:
-        import json
-
-        from labtools.cli._output import to_jsonable
-
-        json_file.write_text(json.dumps(to_jsonable(result), indent=2) + "\n", encoding="utf-8")
+                           literal=literal,
+                           checkpoint=save if markdown_file or json_file else None)
+    save(result)
     if plot_file is not None and any(m.samples for m in result.run.measurements):
         report.plot(result, plot_file)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import shlex
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -114,6 +114,7 @@ def benchmark(
     progress: BenchProgress | None = None,
     timeout: float = 1800.0,
     literal: bool = False,
+    checkpoint: Callable[[BenchResult], None] | None = None,
 ) -> BenchResult:
     """Benchmark *contestants* (default: all) on *scenarios* for one environment request.
 
@@ -122,6 +123,7 @@ def benchmark(
     reason. pip and uv install the PyPI equivalent into a venv from *wheelhouse*
     (default: ``CHANNEL/wheels``). The install scenario adds *add* (default: a package
     of the channel the env lacks). The result may be ``run.interrupted`` (Ctrl-C).
+    *checkpoint* gets the partial result after every round (see :func:`run_benchmark`).
 
     conda's classic solver, mamba and micromamba add pip to every python request;
     conda-libmamba-solver and the engine do not. So that every tool does the same work,
@@ -179,15 +181,20 @@ def benchmark(
     players = build_contestants(names, info)
     machine = describe(base_dir)
     started = datetime.now(UTC)
+
+    def result(run: BenchRun) -> BenchResult:
+        return BenchResult(
+            specs=tuple(request), pypi_specs=info.requirements, channels=tuple(chans),
+            wheelhouse=houses, add=add, pip_added=pip_added,
+            machine={**machine, "load_after": load()}, started=started, run=run,
+            cold_means={c.name: CACHE_VARIABLES.get(c.tool, ()) for c in players},
+            find_links=houses)
+
     run = run_benchmark(players, scenarios=list(dict.fromkeys(scenarios)), repeats=repeats,
                         warmup=warmup, baseline=baseline,
                         prefer=BASELINE_ORDER,
-                        workdir=workdir, progress=progress, timeout=timeout)
-    machine["load_after"] = load()
-    return BenchResult(
-        specs=tuple(request), pypi_specs=info.requirements, channels=tuple(chans),
-        wheelhouse=houses, add=add, pip_added=pip_added, machine=machine, started=started,
-        run=run,
-        cold_means={c.name: CACHE_VARIABLES.get(c.tool, ()) for c in players},
-        find_links=houses)
+                        workdir=workdir, progress=progress, timeout=timeout,
+                        checkpoint=None if checkpoint is None
+                        else lambda partial: checkpoint(result(partial)))
+    return result(run)
 

@@ -187,10 +187,14 @@ def run_benchmark(
     progress: BenchProgress | None = None,
     timeout: float = 1800.0,
     clock: Callable[[], float] = time.perf_counter,
+    checkpoint: Callable[[BenchRun], None] | None = None,
 ) -> BenchRun:
     """Measure *contestants* (see module docs); absent ones are listed, never dropped.
 
     Ratios are to *baseline*, or else to the first present of *prefer*, or the first.
+    *checkpoint*, when given, gets the result so far after every round (marked
+    ``interrupted``: that is what it is if nothing follows), so a long run that is
+    killed outright still leaves its finished rounds on disk.
     :func:`labtools.benchmark` insists on a warm-up and 7 counted runs; this lower
     level takes fewer, for tests that check what each tool made rather than its speed.
     """
@@ -218,6 +222,19 @@ def run_benchmark(
     (own / OWNER).write_text(_identity(os.getpid()), encoding="utf-8")
     started = clock()
     warm: dict[str, Sandbox] = {}
+
+    def freeze(stopped: bool) -> BenchRun:
+        wall = clock() - started
+        return BenchRun(
+            scenarios=tuple(scenarios), contestants=tuple(infos), baseline=base,
+            warmup=warmup, repeats=repeats,
+            measurements=tuple(_measurements(scenarios, names, state, base)),
+            agreements=tuple(_agreements(scenarios, present, state)),
+            order=tuple(state.order), interrupted=stopped, seconds=wall,
+            timed_seconds=state.timed,
+            overhead_per_run=max(0.0, wall - state.timed) / len(state.order)
+            if state.order else 0.0)
+
     try:
         for index, slot in enumerate(slots):
             if progress is not None:
@@ -226,6 +243,8 @@ def run_benchmark(
             key = (slot.contestant, slot.scenario)
             if index and slots[index - 1].round != slot.round:
                 _end_round(warm, slots[index - 1].round)
+                if checkpoint is not None:
+                    checkpoint(freeze(True))
             if key in state.errors or key in state.not_applicable:
                 continue
             _one_run(by_name[slot.contestant], slot, index, own, warm, state, timeout, clock)
@@ -235,13 +254,7 @@ def run_benchmark(
         shutil.rmtree(own, ignore_errors=True)
     if progress is not None:
         progress(len(slots), len(slots), "interrupted" if interrupted else "done")
-    return BenchRun(
-        scenarios=tuple(scenarios), contestants=tuple(infos), baseline=base, warmup=warmup,
-        repeats=repeats, measurements=tuple(_measurements(scenarios, names, state, base)),
-        agreements=tuple(_agreements(scenarios, present, state)), order=tuple(state.order),
-        interrupted=interrupted, seconds=(wall := clock() - started), timed_seconds=state.timed,
-        overhead_per_run=max(0.0, wall - state.timed) / len(state.order) if state.order else 0.0,
-    )
+    return freeze(interrupted)
 
 
 def _prefix(sandbox: Sandbox, slot: Slot, index: int) -> Path:
