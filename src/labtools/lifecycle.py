@@ -17,15 +17,33 @@ from typing import Any
 
 from labtools.envs import create as envcreate
 from labtools.envs import update as envupdate
-from labtools.errors import LabtoolsError
+from labtools.errors import LabtoolsError, UsageError
 
 
 def create_env(*, name: str | None = None, specs: Sequence[str] = (),
                file: Path | str | None = None, channels: Sequence[str] = (),
+               from_lock: Path | str | None = None, platform: str | None = None,
                **options: Any) -> envcreate.CreateResult:
     """:func:`labtools.envs.create.create_env`, with specs, channels, a ``pip:`` list and
-    the name also read from *file* (the command line's specs come after the file's)."""
+    the name also read from *file* (the command line's specs come after the file's).
+
+    *from_lock* (conda-lock.yml, pixi.lock or ``@EXPLICIT``) installs exactly the lock's
+    URLs for *platform* (default: this machine's), each verified against its hash first.
+    """
     pip: Sequence[str] = options.pop("pip", ())
+    if from_lock is not None:
+        if file is not None or specs or channels:
+            raise UsageError("--from-lock installs exactly what the lock lists",
+                             hint="drop SPECs, --file and --channel (or drop --from-lock)")
+        # start-up: the lock readers load only for --from-lock (~40 ms)
+        from labtools.spec.fromlock import exact_packages
+
+        locked = exact_packages(from_lock, platform=platform)
+        return envcreate.create_env(name=name, exact=locked.packages, pip=[*locked.pip, *pip],
+                                    **options)
+    if platform is not None:
+        raise UsageError("--platform picks a platform of a lock file",
+                         hint="pass it with --from-lock FILE")
     if file is not None:
         # start-up: ruamel and the lock readers load only for --file (~40 ms)
         from labtools.spec.envfile import load_request

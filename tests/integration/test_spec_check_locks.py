@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from plugins.lock_files import write_locks
 
 from labtools.cli import cli
 from labtools.spec.check import check_env
 from labtools.spec.lockcheck import LockReport
-from labtools.spec.locks import lock_env
 from labtools.spec.records import read_prefix
 
 pytestmark = pytest.mark.integration
@@ -22,8 +22,6 @@ pytestmark = pytest.mark.integration
 @pytest.fixture(scope="module")
 def env_and_locks(tmp_path_factory: pytest.TempPathFactory, lab_channel: Path,
                   lab_pkgs_cache: Path) -> tuple[Path, dict[str, Path]]:
-    import rattler
-
     from labtools.envs.create import create_env
 
     root = tmp_path_factory.mktemp("check-locks")
@@ -31,28 +29,7 @@ def env_and_locks(tmp_path_factory: pytest.TempPathFactory, lab_channel: Path,
                         channels=[lab_channel.as_uri()], root=root / "envs",
                         cache_dir=lab_pkgs_cache, backend="rattler", force_name=True,
                         compile_bytecode=False).prefix
-    explicit = root / "env.explicit.txt"
-    explicit.write_text(lock_env(prefix=prefix))
-    platform = rattler.LockPlatform(str(rattler.Subdir.current()))
-    lock = rattler.LockFile([platform])
-    for json_file in sorted((prefix / "conda-meta").glob("*.json")):
-        lock.add_conda_package("default", platform, rattler.PrefixRecord.from_path(json_file))
-    pixi = root / "pixi.lock"
-    lock.to_path(pixi)
-    records = read_prefix(prefix).conda
-    subdir = str(rattler.Subdir.current())
-    entries = [{"name": r.name, "version": r.version, "manager": "conda", "platform": subdir,
-                "dependencies": {}, "url": r.url, "hash": {"md5": r.md5, "sha256": r.sha256},
-                "category": "main", "optional": False} for r in records]
-    entries.append({"name": "__glibc", "version": "2.36", "manager": "conda",
-                    "platform": subdir, "dependencies": {}, "url": "file:///tmp/x/__glibc-2.36-0.tar.bz2",
-                    "hash": {"md5": "", "sha256": None}, "category": "main", "optional": False})
-    conda_lock = root / "conda-lock.yml"
-    conda_lock.write_text(json.dumps({  # JSON-style YAML, as some tools write it
-        "version": 1, "metadata": {"content_hash": {subdir: "x"}, "channels": [],
-                                   "platforms": [subdir], "sources": ["environment.yml"]},
-        "package": entries}, indent=1))
-    return prefix, {"explicit": explicit, "pixi": pixi, "conda-lock": conda_lock}
+    return prefix, write_locks(prefix, root)
 
 
 def _check(prefix: Path, lock: Path) -> LockReport:

@@ -51,6 +51,13 @@ def _progress(enabled: bool) -> Iterator[Callable[[str, int, int], None] | None]
               help="Read specs, channels and a pip: list from an environment.yml.")
 @click.option("-c", "--channel", "channels", multiple=True, metavar="DIR|URL",
               help="Channel to install from (repeatable); default: the profile's channels.")
+@click.option("--from-lock", "from_lock", metavar="FILE",
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="Install exactly the URLs of a conda-lock.yml, pixi.lock or @EXPLICIT "
+                   "file, each verified against its sha256 (else md5) first.")
+@click.option("--platform", metavar="P",
+              help="The lock's platform to install (with --from-lock); default: this "
+                   "machine's.")
 @click.option("--backend", type=click.Choice(BACKEND_CHOICES), default=None,
               help="Package manager to use; default: the profile's (auto).")
 @click.option("--root", type=click.Path(file_okay=False, path_type=Path),
@@ -62,15 +69,17 @@ def _progress(enabled: bool) -> Iterator[Callable[[str, int, int], None] | None]
               help="Fail at once if another labtools process is working on NAME.")
 @json_option
 def create_cmd(name: str | None, specs: tuple[str, ...], file: Path | None,
-               channels: tuple[str, ...], backend: str | None, root: Path | None,
+               channels: tuple[str, ...], from_lock: Path | None, platform: str | None,
+               backend: str | None, root: Path | None,
                dry_run: bool, force_name: bool, no_compile: bool, no_wait: bool,
                as_json: bool) -> None:
-    """Create environment NAME from SPECs (or --file), atomically."""
+    """Create environment NAME from SPECs (or --file, or exactly a --from-lock), atomically."""
     from labtools.lifecycle import create_env
 
     with _progress(not as_json) as progress:
         result = create_env(
-            name=name, specs=specs, file=file, channels=channels, backend=backend, root=root,
+            name=name, specs=specs, file=file, channels=channels, from_lock=from_lock,
+            platform=platform, backend=backend, root=root,
             dry_run=dry_run, force_name=force_name, compile_bytecode=not no_compile,
             progress=progress, wait=not no_wait, on_wait=waiting,
         )

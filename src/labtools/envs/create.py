@@ -12,6 +12,7 @@ To create from an environment file, use :func:`labtools.lifecycle.create_env`.
 from __future__ import annotations
 
 import os
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from labtools import process
 from labtools.envs import specs as specmod
 from labtools.envs import transaction
 from labtools.envs.backends import Changes, Progress, SolvedPackage, choose_backend
+from labtools.envs.exact import ExactPackage, fetch_verified
 from labtools.envs.names import check_name, name_problem
 from labtools.envs.prefix import Prefix, remove_tree
 from labtools.errors import EnvError, UsageError
@@ -112,12 +114,15 @@ def create_env(
     command: Sequence[str] | None = None,
     wait: bool = True,
     on_wait: Callable[[str], None] | None = None,
+    exact: Sequence[ExactPackage] = (),
 ) -> CreateResult:
     """Create environment *name* under the profile's envs root (see module docs).
 
     *pip* lines are installed with the env's own pip afterwards (pip is added to the
     specs). With *wait* False a create of a name another labtools process is working on
-    fails at once instead of waiting (*on_wait* is told whom it waits for).
+    fails at once instead of waiting (*on_wait* is told whom it waits for). *exact*
+    (a lock's packages, :mod:`labtools.envs.exact`) installs exactly those URLs, each
+    fetched and verified against its hash first; *specs* are then ignored.
     """
     from labtools.profile import load_profile
 
@@ -126,6 +131,8 @@ def create_env(
     if not name:
         raise UsageError("no environment name given",
                          hint="pass NAME, or a --file with a 'name:' line")
+    if exact:
+        specs = [f"{p.name}=={p.version}={p.build}" for p in exact]
     request = specmod.check_specs(specs)
     if not request:
         raise UsageError("no packages requested", hint="give specs, e.g. python=3.11 ipykernel")
@@ -137,6 +144,9 @@ def create_env(
     else:
         check_name(name, force=force_name, specs=request)
     if pip and "pip" not in specmod.names(request):
+        if exact:
+            raise UsageError("the lock has pip packages but no conda pip package to install "
+                             "them with", hint="lock pip too (add it to the lock's specs)")
         request.append("pip")
     choice = choose_backend(backend) if backend else choose_backend(
         profile.backend, origin=f"the profile's backend, from {profile.sources['backend']}")
@@ -145,19 +155,31 @@ def create_env(
         raise EnvError(f"an environment already exists at {target}",
                        hint=f"pick another name or remove it: labtools env remove {name}")
     cache = Path(cache_dir) if cache_dir else profile.cache_dir
-    plan = transaction.plan(target, add=request, channels=list(channels or profile.channels),
-                            backend=choice.backend, backend_reason=choice.reason,
-                            cache_dir=cache, solve=dry_run, operation="create")
-    if dry_run:
-        packages = plan.changes.link
-    else:
-        _writable_root(target.parent)
-        applied = transaction.apply(
-            plan, wait=wait, on_wait=on_wait, progress=progress,
-            finish=_finisher(pip, cache, compile_bytecode),
-            command=list(command) if command else ["labtools", "env", "create", name,
-                                                    *request])
-        packages = applied.changes.link
+    fetched: Path | None = None
+    try:
+        if exact and not dry_run:
+            _writable_root(target.parent)
+            cache.mkdir(parents=True, exist_ok=True)
+            fetched = Path(tempfile.mkdtemp(prefix="labtools-fromlock-", dir=cache))
+            exact = fetch_verified(exact, fetched)
+        plan = transaction.plan(target, add=request,
+                                channels=list(channels or profile.channels),
+                                backend=choice.backend, backend_reason=choice.reason,
+                                cache_dir=cache, solve=dry_run, operation="create",
+                                exact=exact)
+        if dry_run:
+            packages = plan.changes.link
+        else:
+            _writable_root(target.parent)
+            applied = transaction.apply(
+                plan, wait=wait, on_wait=on_wait, progress=progress,
+                finish=_finisher(pip, cache, compile_bytecode),
+                command=list(command) if command else ["labtools", "env", "create", name,
+                                                        *request])
+            packages = applied.changes.link
+    finally:
+        if fetched is not None:
+            remove_tree(fetched)
     return CreateResult(
         name=name, prefix=target, backend=choice.backend, backend_reason=choice.reason,
         packages=tuple(packages), pip=tuple(pip), dry_run=dry_run,

@@ -38,6 +38,7 @@ from typing import Any
 
 from labtools import process
 from labtools.envs.backends import Backend, Changes, Progress, get_backend
+from labtools.envs.exact import ExactPackage
 from labtools.envs.history import LinkedDist, history_block
 from labtools.envs.lock import env_lock
 from labtools.envs.prefix import Prefix, remove_tree
@@ -66,6 +67,8 @@ class Plan:
     update_all: bool = False
     cache_dir: Path | None = None
     solver: str | None = None
+    #: a create from exactly these verified packages (``env create --from-lock``): no solve
+    exact: tuple[ExactPackage, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -158,8 +161,13 @@ def backend_for(prefix: Prefix, requested: str | None, *, solver: str | None = N
 def plan(prefix: Path | str, *, add: Sequence[str] = (), remove: Sequence[str] = (),
          locked: Sequence[str] = (), channels: Sequence[str] = (), backend: str | None = None,
          backend_reason: str = "", cache_dir: Path | None = None, update_all: bool = False,
-         solve: bool = True, operation: str | None = None, solver: str | None = None) -> Plan:
-    """The plan of a change to *prefix* (a new env when it does not exist yet)."""
+         solve: bool = True, operation: str | None = None, solver: str | None = None,
+         exact: Sequence[ExactPackage] = ()) -> Plan:
+    """The plan of a change to *prefix* (a new env when it does not exist yet).
+
+    *exact* (a create only) installs exactly those packages, already fetched and verified
+    (:func:`labtools.envs.exact.fetch_verified`); its changes are the packages themselves.
+    """
     env = Prefix(prefix)
     op = operation or ("create" if not env.exists() else "remove" if remove else "install")
     if op not in OPERATIONS:
@@ -173,14 +181,19 @@ def plan(prefix: Path | str, *, add: Sequence[str] = (), remove: Sequence[str] =
     wanted = (*add, *locked) if op != "rollback" else ()
     cache = cache_dir or _profile_cache()
     changes = Changes()
-    if solve and op in ("create", "install", "update") and (wanted or update_all):
+    if exact and op != "create":
+        raise UsageError("an exact package list can only create a new environment",
+                         hint=f"remove {env.path} first, or create another name")
+    if exact:
+        changes = Changes(link=tuple(p.solved() for p in exact))
+    elif solve and op in ("create", "install", "update") and (wanted or update_all):
         changes = chosen.dry_run(env.path, specs=wanted, channels=channels, cache_dir=cache,
                                  existing=op != "create", update_all=update_all,
                                  update=op == "update")
     return Plan(operation=op, prefix=env.path, backend=chosen.name, backend_reason=why,
                 specs=tuple(add), remove=tuple(remove), locked=tuple(locked),
                 channels=tuple(channels), changes=changes, update_all=update_all,
-                cache_dir=cache, solver=solver)
+                cache_dir=cache, solver=solver, exact=tuple(exact))
 
 
 def _profile_cache() -> Path:
@@ -257,9 +270,14 @@ def _create(plan_: Plan, progress: Progress | None, finish: Finish | None,
         env.write_marker({"operation": "create", "pid": os.getpid(), "build": str(build),
                           "backend": backend.name, "started": datetime.now().isoformat()})
         try:
-            changes = backend.create(build, specs=(*plan_.specs, *plan_.locked),
-                                     channels=plan_.channels, cache_dir=_cache(plan_),
-                                     final_prefix=env.path, progress=progress)
+            if plan_.exact:
+                changes = backend.create_exact(build, packages=plan_.exact,
+                                               cache_dir=_cache(plan_), final_prefix=env.path,
+                                               progress=progress)
+            else:
+                changes = backend.create(build, specs=(*plan_.specs, *plan_.locked),
+                                         channels=plan_.channels, cache_dir=_cache(plan_),
+                                         final_prefix=env.path, progress=progress)
             pending.check()
             if build != env.path:
                 build.rename(env.path)

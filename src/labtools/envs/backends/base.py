@@ -17,7 +17,10 @@ import shlex
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from labtools.envs.exact import ExactPackage
 
 Progress = Callable[[str, int, int], None]  # (what, done, total)
 
@@ -118,6 +121,13 @@ class Backend(Protocol):
     def create(self, prefix: Path, *, specs: Sequence[str], channels: Sequence[str],
                cache_dir: Path, final_prefix: Path | None = None,
                progress: Progress | None = None) -> Changes: ...
+
+    def create_exact(self, prefix: Path, *, packages: Sequence[ExactPackage], cache_dir: Path,
+                     final_prefix: Path | None = None,
+                     progress: Progress | None = None) -> Changes:
+        """Create *prefix* from exactly these verified packages
+        (:class:`labtools.envs.exact.ExactPackage`: URL, hashes, local archive); no solve."""
+        ...
 
     def dry_run(self, prefix: Path, *, specs: Sequence[str], channels: Sequence[str],
                 cache_dir: Path, existing: bool = False, update_all: bool = False,

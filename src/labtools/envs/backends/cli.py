@@ -20,7 +20,7 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from labtools import process
 from labtools.envs.backends.base import (
@@ -34,6 +34,9 @@ from labtools.envs.backends.base import (
     unknown_operation,
 )
 from labtools.errors import ChannelError, EnvError, LabtoolsError, SolveError, ToolNotFoundError
+
+if TYPE_CHECKING:
+    from labtools.envs.exact import ExactPackage
 
 _VERSION = re.compile(r"(\d+)\.(\d+)(?:\.(\d+))?")
 #: reason wording -> the kind of failure, for tools that report failures as text
@@ -204,6 +207,23 @@ class CliBackend(ABC):
                progress: Progress | None = None) -> Changes:
         cmd = self.command("create", prefix=prefix, specs=specs, channels=channels)
         return self.changes(self.run_json(cmd, what=f"{self.tool} create"))
+
+    def create_exact(self, prefix: Path, *, packages: Sequence[ExactPackage], cache_dir: Path,
+                     final_prefix: Path | None = None,
+                     progress: Progress | None = None) -> Changes:
+        """``create --file EXPLICIT``: the tool installs exactly the verified URLs (it checks
+        the hashes written beside them too); what it linked is read back from the prefix."""
+        from labtools.envs.exact import explicit_text
+
+        folder = next((p.archive.parent for p in packages if p.archive is not None), None)
+        if folder is None:
+            raise ValueError("create_exact needs fetched packages")  # a caller's mistake
+        explicit = folder / "explicit.txt"
+        explicit.write_text(explicit_text(packages), encoding="utf-8")
+        cmd = self.command("create", prefix=prefix)
+        cmd = Command((*cmd.argv, "--file", str(explicit)), cmd.env)
+        self.run_json(cmd, what=f"{self.tool} create --file (explicit)")
+        return Changes(link=self.list(prefix))
 
     def dry_run(self, prefix: Path, *, specs: Sequence[str], channels: Sequence[str],
                 cache_dir: Path, existing: bool = False, update_all: bool = False,

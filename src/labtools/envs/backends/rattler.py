@@ -15,7 +15,7 @@ import importlib.metadata
 import sys
 from collections.abc import Sequence, Set
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from labtools.aio import run_sync
 from labtools.envs import specs as specmod
@@ -32,6 +32,9 @@ from labtools.envs.backends.base import (
 from labtools.envs.plan import requested_specs_after, solve_request
 from labtools.envs.prefix import Prefix, remove_tree
 from labtools.errors import ChannelError, SolveError
+
+if TYPE_CHECKING:
+    from labtools.envs.exact import ExactPackage
 
 
 def _first_line(exc: BaseException) -> str:
@@ -135,6 +138,42 @@ def link(records: Sequence[Any], prefix: Path, *, cache_dir: Path, requested: Se
     finish_prefix(prefix)
 
 
+def exact_records(packages: Sequence[ExactPackage]) -> list[Any]:
+    """Verified archives -> rattler ``RepoDataRecord`` objects: each package's own
+    ``info/index.json``, with the lock's URL and channel and the verified hashes."""
+    import tempfile
+
+    from rattler import PackageRecord, RepoDataRecord
+    from rattler.package_streaming import PackageArchive
+
+    from labtools.envs.exact import shown
+
+    async def index(path: Path) -> bytes | None:
+        archive = await PackageArchive.from_path(path)
+        return await archive.read_file("info/index.json")
+
+    records: list[Any] = []
+    with tempfile.TemporaryDirectory(prefix="labtools-index-") as tmp:
+        for pkg in packages:
+            if pkg.archive is None:
+                raise ValueError(f"{pkg.label} was not fetched")  # a caller's mistake
+            try:
+                text = run_sync(index(pkg.archive))
+            except Exception as exc:  # rattler's archive errors
+                raise ChannelError(f"{pkg.label}: {shown(pkg.url)} is not a readable conda "
+                                   f"package: {_first_line(exc)}",
+                                   hint="regenerate the lock") from None
+            if text is None:
+                raise ChannelError(f"{pkg.label}: {shown(pkg.url)} has no info/index.json",
+                                   hint="regenerate the lock from a proper channel")
+            index_json = Path(tmp) / f"{len(records)}.json"
+            index_json.write_bytes(text)
+            record = PackageRecord.from_index_json(index_json, size=pkg.archive.stat().st_size,
+                                                   sha256=pkg.sha256, md5=pkg.md5)
+            records.append(RepoDataRecord(record, pkg.file_name, pkg.url, pkg.channel))
+    return records
+
+
 def _reporter(total: int, progress: Progress) -> Any:
     from rattler.install import InstallerReporter
 
@@ -195,6 +234,15 @@ class RattlerBackend:
         link(records, prefix, cache_dir=cache_dir, requested=specs, final_prefix=final_prefix,
              progress=progress)
         return Changes(link=tuple(solved(records)))
+
+    def create_exact(self, prefix: Path, *, packages: Sequence[ExactPackage], cache_dir: Path,
+                     final_prefix: Path | None = None,
+                     progress: Progress | None = None) -> Changes:
+        records = exact_records(packages)
+        link(records, prefix, cache_dir=cache_dir,
+             requested=[f"{p.name}=={p.version}={p.build}" for p in packages],
+             final_prefix=final_prefix, progress=progress)
+        return Changes(link=tuple(p.solved() for p in packages))
 
     def _request(self, prefix: Path, specs: Sequence[str], *, update_all: bool,
                  drop: Set[str] = frozenset()) -> tuple[list[str], list[str], list[Any]]:
@@ -288,4 +336,4 @@ class RattlerBackend:
         return importlib.metadata.version("py-rattler")
 
 
-__all__ = ["RattlerBackend", "finish_prefix", "link", "solve", "solved"]
+__all__ = ["RattlerBackend", "exact_records", "finish_prefix", "link", "solve", "solved"]
