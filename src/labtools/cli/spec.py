@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -135,44 +136,43 @@ def diff_cmd(a: str, b: str, as_json: bool) -> None:
     emit(diff_specs(a=a, b=b), as_json=as_json, render=_render_diff)
 
 
+def _echo_drift(matches: str, differs: str, drifted: bool,
+                rows: Iterable[tuple[str, Iterable[str]]]) -> None:
+    """The drift report: one line when it matches, else a heading and a line per item."""
+    if not drifted:
+        click.echo(matches)
+        return
+    click.echo(differs)
+    for label, lines in rows:
+        for line in lines:
+            click.echo(f"  {label:<11} {line}")
+
+
 def _render_lock_drift(report: Any) -> None:
     where = f" ({report.platform})" if report.platform else ""
-    if not report.drifted:
-        click.echo(f"{report.env} matches {report.file}{where}: {report.checked} package(s)")
-        return
-    click.echo(f"{report.env} differs from {report.file}{where}:")
-    for item in report.mismatches:
-        click.echo(f"  {item.field:<11} {item.name}: lock {item.locked}, env {item.installed}")
-    for text in report.missing:
-        click.echo(f"  missing     {text} (locked, not installed)")
-    for text in report.extra:
-        click.echo(f"  extra       {text} (installed, not locked)")
-    for text in report.pip_missing:
-        click.echo(f"  pip missing {text}")
-    for text in report.pip_extra:
-        click.echo(f"  pip extra   {text}")
+    _echo_drift(
+        f"{report.env} matches {report.file}{where}: {report.checked} package(s)",
+        f"{report.env} differs from {report.file}{where}:", report.drifted, [
+            *((m.field, [f"{m.name}: lock {m.locked}, env {m.installed}"])
+              for m in report.mismatches),
+            ("missing", [f"{text} (locked, not installed)" for text in report.missing]),
+            ("extra", [f"{text} (installed, not locked)" for text in report.extra]),
+            ("pip missing", report.pip_missing), ("pip extra", report.pip_extra)])
 
 
 def _render_drift(report: Any) -> None:
     if getattr(report, "kind", None) == "lock":
         _render_lock_drift(report)
         return
-    if not report.drifted:
-        click.echo(f"{report.env} matches {report.file}")
-        return
-    click.echo(f"{report.env} has drifted from {report.file}:")
-    for spec_text in report.missing:
-        click.echo(f"  missing     {spec_text}")
-    for item in report.mismatched:
-        click.echo(f"  mismatched  {item.wanted} (installed {item.installed})")
-    for name in report.extra:
-        click.echo(f"  extra       {name}")
-    for spec_text in report.pip_missing:
-        click.echo(f"  pip missing {spec_text}")
-    for item in report.pip_mismatched:
-        click.echo(f"  pip changed {item.name} {item.wanted} (installed {item.installed})")
-    for name in report.pip_extra:
-        click.echo(f"  pip extra   {name}")
+    _echo_drift(
+        f"{report.env} matches {report.file}", f"{report.env} has drifted from {report.file}:",
+        report.drifted, [
+            ("missing", report.missing),
+            ("mismatched", [f"{i.wanted} (installed {i.installed})" for i in report.mismatched]),
+            ("extra", report.extra), ("pip missing", report.pip_missing),
+            ("pip changed", [f"{i.name} {i.wanted} (installed {i.installed})"
+                             for i in report.pip_mismatched]),
+            ("pip extra", report.pip_extra)])
 
 
 @spec.command("check")
