@@ -3,36 +3,23 @@ server that dies ends `jupyter remote` instead of leaving it hanging."""
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import IO
 
 import pytest
 from plugins.ssh_host import HostFactory, SshClient, write_client
 from plugins.ssh_host import jupyter_status as status
+from plugins.streams import read_json
 
 from labtools import process
 from labtools.keys import KeyPair
 
 pytestmark = [pytest.mark.integration, pytest.mark.requires_tool("sshd", "ssh")]
 PIPE = -1
-
-
-def read_json(stream: IO[bytes]) -> dict[str, object]:
-    """The first JSON document the command prints (emit() writes it indented)."""
-    lines = []
-    while True:
-        line = stream.readline().decode()
-        assert line, "the command ended before printing its result"
-        lines.append(line)
-        if line.rstrip() == "}":
-            data: dict[str, object] = json.loads("".join(lines))
-            return data
 
 
 def labtools(*args: str) -> list[str]:

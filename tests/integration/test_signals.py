@@ -18,12 +18,12 @@ import time
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO
 
 import pytest
 from plugins.procs import Proc, descendants, survivors, table
 from plugins.ssh_host import HostFactory, SshClient, write_client
 from plugins.ssh_host import jupyter_status as status
+from plugins.streams import read_json
 
 from labtools import process
 from labtools.keys import KeyPair
@@ -36,18 +36,6 @@ SIGNALS = [signal.SIGINT, signal.SIGTERM, signal.SIGHUP]
 
 def labtools(*args: str) -> list[str]:
     return [sys.executable, "-m", "labtools", *args]
-
-
-def read_json(stream: IO[bytes]) -> dict[str, object]:
-    """The first JSON document the command prints (emit() writes it indented)."""
-    lines = []
-    while True:
-        line = stream.readline().decode()
-        assert line, "the command ended before printing its result"
-        lines.append(line)
-        if line.rstrip() == "}":
-            data: dict[str, object] = json.loads("".join(lines))
-            return data
 
 
 def wait_for(check: Callable[[], bool], what: str, timeout: float = 300.0) -> None:

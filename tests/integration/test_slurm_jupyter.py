@@ -14,10 +14,10 @@ from plugins.slurm_cluster import (
     eventually,
     processes_with,
     queue,
-    read_json,
     slurm_cmd,
 )
 from plugins.ssh_host import jupyter_status as status
+from plugins.streams import read_json
 
 from labtools import process
 from labtools.slurm.probe import run_code

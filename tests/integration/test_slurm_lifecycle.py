@@ -18,10 +18,10 @@ from plugins.slurm_cluster import (
     on_login,
     processes_with,
     queue,
-    read_json,
     slurm_cmd,
 )
 from plugins.ssh_host import jupyter_status as status
+from plugins.streams import read_json
 
 from labtools import process
 from labtools.slurm.probe import run_code

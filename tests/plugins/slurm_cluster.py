@@ -8,19 +8,17 @@
 * ``cluster_ssh``: a client ssh config naming that login node ``cluster`` (host keys checked).
 
 Helpers for the tests: ``slurm_cmd`` (the CLI against ``cluster``), ``queue``, ``on_login``,
-``processes_with`` (what still runs), ``eventually``, ``read_json``.
+``processes_with`` (what still runs), ``eventually`` (``read_json``: plugins.streams).
 """
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
 
 import pytest
 
@@ -93,17 +91,6 @@ class ClusterSsh:
 def cluster_ssh(tmp_path: Path, client_key: KeyPair, slurm_login: LoginNode) -> ClusterSsh:
     config = write_client(tmp_path / "ssh-cluster", client_key, {"cluster": slurm_login.ssh})
     return ClusterSsh(config=config, alias="cluster", login=slurm_login)
-
-
-def read_json(stream: IO[bytes]) -> dict[str, object]:
-    lines = []
-    while True:
-        line = stream.readline().decode()
-        assert line, "the command ended before printing its result"
-        lines.append(line)
-        if line.rstrip() == "}":
-            data: dict[str, object] = json.loads("".join(lines))
-            return data
 
 
 def slurm_cmd(c: ClusterSsh, *args: str) -> list[str]:
