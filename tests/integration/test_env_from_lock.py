@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from plugins.lock_files import write_locks
+from plugins.lock_files import lab_env_with_locks
 from plugins.real_tools import RealTool
 
 from labtools.cli import cli
@@ -27,14 +27,8 @@ pytestmark = pytest.mark.integration
 @pytest.fixture(scope="module")
 def source(tmp_path_factory: pytest.TempPathFactory, lab_channel: Path,
            lab_pkgs_cache: Path) -> tuple[Path, dict[str, Path]]:
-    from labtools.envs.create import create_env
-
-    root = tmp_path_factory.mktemp("from-lock")
-    prefix = create_env(name="lock-src", specs=["labdemo-extra"],
-                        channels=[lab_channel.as_uri()], root=root / "envs",
-                        cache_dir=lab_pkgs_cache, backend="rattler", force_name=True,
-                        compile_bytecode=False).prefix
-    return prefix, write_locks(prefix, root / "locks")
+    return lab_env_with_locks(tmp_path_factory.mktemp("from-lock"), channel=lab_channel,
+                              cache=lab_pkgs_cache, name="lock-src")
 
 
 def _create(name: str, lock: Path, root: Path, *extra: str) -> tuple[int, str, str]:

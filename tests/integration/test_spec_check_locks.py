@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from plugins.lock_files import write_locks
+from plugins.lock_files import lab_env_with_locks
 
 from labtools.cli import cli
 from labtools.spec.check import check_env
@@ -22,14 +22,8 @@ pytestmark = pytest.mark.integration
 @pytest.fixture(scope="module")
 def env_and_locks(tmp_path_factory: pytest.TempPathFactory, lab_channel: Path,
                   lab_pkgs_cache: Path) -> tuple[Path, dict[str, Path]]:
-    from labtools.envs.create import create_env
-
-    root = tmp_path_factory.mktemp("check-locks")
-    prefix = create_env(name="check-src", specs=["labdemo-extra"],
-                        channels=[lab_channel.as_uri()], root=root / "envs",
-                        cache_dir=lab_pkgs_cache, backend="rattler", force_name=True,
-                        compile_bytecode=False).prefix
-    return prefix, write_locks(prefix, root)
+    return lab_env_with_locks(tmp_path_factory.mktemp("check-locks"), channel=lab_channel,
+                              cache=lab_pkgs_cache, name="check-src")
 
 
 def _check(prefix: Path, lock: Path) -> LockReport:

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from plugins.lock_files import CONDA_LOCK_HEAD
 
 from labtools.errors import SpecError
 from labtools.spec.diff import diff_specs
@@ -14,14 +15,7 @@ from labtools.spec.records import read_prefix
 
 pytestmark = pytest.mark.integration
 
-CONDA_LOCK = """\
-version: 1
-metadata:
-  content_hash: {linux-64: abc}
-  channels: [{url: conda-forge, used_env_vars: []}]
-  platforms: [linux-64]
-  sources: [environment.yml]
-package:
+CONDA_LOCK = CONDA_LOCK_HEAD + """\
 - name: zlib
   version: 1.3.1
   manager: conda

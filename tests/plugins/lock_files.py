@@ -2,7 +2,9 @@
 
 ``write_locks(prefix, folder)`` -> {"explicit", "pixi", "conda-lock"} -> path; the
 conda-lock file is JSON-style YAML with a virtual package (``__glibc``, empty md5), as
-real tools write it.
+real tools write it. ``CONDA_LOCK_HEAD``: a conda-lock.yml's metadata, for tests that
+write the package entries themselves. ``lab_env_with_locks``: a lab-channel env and its
+three locks.
 """
 
 from __future__ import annotations
@@ -12,6 +14,17 @@ from pathlib import Path
 
 from labtools.spec.locks import lock_env
 from labtools.spec.records import read_prefix
+
+#: the head of a one-platform (linux-64, conda-forge) conda-lock.yml v1; entries follow
+CONDA_LOCK_HEAD = """\
+version: 1
+metadata:
+  content_hash: {linux-64: abc}
+  channels: [{url: conda-forge, used_env_vars: []}]
+  platforms: [linux-64]
+  sources: [environment.yml]
+package:
+"""
 
 
 def write_locks(prefix: Path, folder: Path) -> dict[str, Path]:
@@ -41,3 +54,15 @@ def write_locks(prefix: Path, folder: Path) -> dict[str, Path]:
                                    "platforms": [subdir], "sources": ["environment.yml"]},
         "package": entries}, indent=1))
     return {"explicit": explicit, "pixi": pixi, "conda-lock": conda_lock}
+
+
+def lab_env_with_locks(root: Path, *, channel: Path, cache: Path, name: str
+                       ) -> tuple[Path, dict[str, Path]]:
+    """An env of ``labdemo-extra`` made by the engine from the lab *channel* under *root*,
+    and its three locks (:func:`write_locks`) in ``root/locks``."""
+    from labtools.envs.create import create_env
+
+    prefix = create_env(name=name, specs=["labdemo-extra"], channels=[channel.as_uri()],
+                        root=root / "envs", cache_dir=cache, backend="rattler",
+                        force_name=True, compile_bytecode=False).prefix
+    return prefix, write_locks(prefix, root / "locks")

@@ -4,18 +4,13 @@ from __future__ import annotations
 
 import json
 
+from plugins.lock_files import CONDA_LOCK_HEAD
+
 from labtools.spec.condalock import check_document
 from labtools.spec.locks import parse_lock
 from labtools.spec.yamlsrc import YamlSource
 
-LOCK = """\
-version: 1
-metadata:
-  content_hash: {linux-64: abc}
-  channels: [{url: conda-forge, used_env_vars: []}]
-  platforms: [linux-64]
-  sources: [environment.yml]
-package:
+LOCK = CONDA_LOCK_HEAD + """\
 - name: __glibc
   version: "2.17"
   manager: conda
