@@ -24,7 +24,7 @@ from labtools import process
 from labtools.errors import CommandFailedError, TunnelError
 from labtools.secret_registry import register_secret
 from labtools.sshconfig import Forward, SshTarget, remote_argv, ssh_failure_line
-from labtools.tunnel import LiveTunnel, open_tunnel, runtime_dir, with_home_config
+from labtools.tunnel import LiveTunnel, open_tunnel, runtime_dir, ssh_target
 
 if TYPE_CHECKING:
     import subprocess
@@ -133,8 +133,8 @@ def remote_jupyter(
     allow_root: bool = False,
 ) -> Iterator[LiveRemote]:
     """Run ``jupyter server`` on *host* (127.0.0.1, fresh token), tunnel to it, stop it on exit."""
-    target = with_home_config(SshTarget(host, port=port, user=user, identity=identity,
-                                        jump=jump, config=ssh_config))
+    target = ssh_target(host, port=port, user=user, identity=identity, jump=jump,
+                        ssh_config=ssh_config)
     if local_port:  # refuse a planted link or someone else's file before starting anything
         from labtools.secretfile import check_target
 

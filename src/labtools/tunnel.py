@@ -75,6 +75,17 @@ def with_home_config(target: SshTarget) -> SshTarget:
     return replace(target, config=config if config.exists() else Path(os.devnull))
 
 
+def ssh_target(host: str, *, port: int | None = None, user: str | None = None,
+               identity: Path | None = None, jump: str | None = None,
+               ssh_config: Path | None = None, batch: bool = True,
+               alive_interval: int = 5) -> SshTarget:
+    """The :class:`SshTarget` of the connection options every ssh-backed command takes
+    (``ssh_config`` defaults to ``$HOME``'s, see :func:`with_home_config`)."""
+    return with_home_config(SshTarget(host, port=port, user=user, identity=identity,
+                                      jump=jump, config=ssh_config, batch=batch,
+                                      alive_interval=alive_interval))
+
+
 def resolve_forwards(forwards: Sequence[Forward]) -> tuple[Forward, ...]:
     """Give each forward with local port 0 a free port; refuse ports already taken."""
     out: list[Forward] = []
@@ -206,9 +217,8 @@ def open_tunnel(
     alive_interval: int = 5,
 ) -> Iterator[LiveTunnel]:
     """Forward 127.0.0.1 ports to *host*; ready on entry, no ssh process left on exit."""
-    target = with_home_config(SshTarget(host, port=port, user=user, identity=identity,
-                                        jump=jump, config=ssh_config, batch=batch,
-                                        alive_interval=alive_interval))
+    target = ssh_target(host, port=port, user=user, identity=identity, jump=jump,
+                        ssh_config=ssh_config, batch=batch, alive_interval=alive_interval)
     fwds = resolve_forwards(forwards)
     with tempfile.TemporaryDirectory(prefix="labtools-tunnel-") as tmp:
         log = Path(tmp) / "ssh.log"
@@ -271,9 +281,8 @@ def start_tunnel(
     alive_interval: int = 5,
 ) -> Tunnel:
     """Open a tunnel that outlives this process (ssh master with a control socket)."""
-    target = with_home_config(SshTarget(host, port=port, user=user, identity=identity,
-                                        jump=jump, config=ssh_config,
-                                        alive_interval=alive_interval))
+    target = ssh_target(host, port=port, user=user, identity=identity, jump=jump,
+                        ssh_config=ssh_config, alive_interval=alive_interval)
     fwds = resolve_forwards(forwards)
     tid = secrets.token_hex(4)
     log = state_dir() / f"{tid}.log"
@@ -368,4 +377,4 @@ def close_tunnels(ids: Sequence[str] = (), *, all: bool = False) -> list[str]:
 
 
 __all__ = ["LOOPBACK", "Forward", "LiveTunnel", "Tunnel", "close_tunnels", "list_tunnels",
-           "open_tunnel", "start_tunnel"]
+           "open_tunnel", "ssh_target", "start_tunnel"]

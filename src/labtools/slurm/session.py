@@ -31,7 +31,7 @@ from labtools.slurm.request import JobRequest, job_name
 from labtools.slurm.script import SESSIONS
 from labtools.slurm.state import JobInfo
 from labtools.sshconfig import Forward, SshTarget
-from labtools.tunnel import LiveTunnel, open_tunnel, runtime_dir, with_home_config
+from labtools.tunnel import LiveTunnel, open_tunnel, runtime_dir, ssh_target
 
 JOB_POLL = 5.0  # seconds between job-state checks while the session runs
 log = logging.getLogger("labtools.slurm")
@@ -237,8 +237,8 @@ def slurm_jupyter(
 ) -> Iterator[LiveSlurmJupyter]:
     """Run Jupyter in a Slurm job on *host*'s cluster (or *attach* to one), tunnel to it,
     cancel the job on exit."""
-    target = with_home_config(SshTarget(host, port=port, user=user, identity=identity,
-                                        jump=jump, config=ssh_config))
+    target = ssh_target(host, port=port, user=user, identity=identity, jump=jump,
+                        ssh_config=ssh_config)
     with ready_job(target, request or JobRequest(), attach=attach, wait_timeout=wait_timeout,
                    timeout=timeout, progress=progress or _quiet) as job, \
             open_tunnel(host, forwards=[job.forward(local_port)], port=port, user=user,
