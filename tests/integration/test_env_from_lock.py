@@ -133,3 +133,53 @@ def test_a_lock_whose_url_is_gone_is_one_line(source: tuple[Path, dict[str, Path
     assert code == 1 and out == ""
     assert f"cannot fetch labdemo {record.version} {record.build} from " in err, err
     assert _leftovers(root) == []
+
+
+def test_ctrl_c_while_linking_a_lock_leaves_nothing(
+        source: tuple[Path, dict[str, Path]], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from labtools.envs.backends import rattler as rattler_backend
+    from labtools.lifecycle import create_env
+
+    seen: list[Path] = []
+
+    def interrupted(prefix: Path) -> None:
+        seen.append(prefix)
+        assert (prefix / "bin" / "python").exists()  # linked into the staging prefix
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(rattler_backend, "finish_prefix", interrupted)
+    root, cache = tmp_path / "envs", tmp_path / "cache"
+    with pytest.raises(KeyboardInterrupt):
+        create_env(name="from-lock", from_lock=source[1]["pixi"], root=root,
+                   backend="rattler", cache_dir=cache, compile_bytecode=False)
+    assert seen and seen[0].name.startswith(".from-lock.partial-")
+    assert _leftovers(root) == []
+    assert not list(cache.glob("labtools-fromlock-*")), "the verified downloads are removed"
+
+
+def test_sigterm_during_a_locked_create_leaves_no_env(source: tuple[Path, dict[str, Path]],
+                                                     tmp_path: Path) -> None:
+    import os
+    import signal
+    import sys
+    import time
+
+    from labtools import process
+
+    root = tmp_path / "envs"
+    env = {**os.environ, "LABTOOLS_CACHE_DIR": str(tmp_path / "cold-cache")}
+    proc = process.spawn([sys.executable, "-m", "labtools", "env", "create", "from-lock",
+                          "--from-lock", str(source[1]["conda-lock"]), "--backend", "rattler",
+                          "--root", str(root), "--no-compile"], env=env)
+    try:
+        while not (root.is_dir() and any(p.name.startswith(".from-lock.partial-")
+                                         for p in root.iterdir())):
+            assert proc.poll() is None, "the create finished before it could be interrupted"
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 128 + signal.SIGTERM
+        assert _leftovers(root) == [], "nothing half-made in the envs root"
+        assert not list((tmp_path / "cold-cache").glob("labtools-fromlock-*"))
+    finally:
+        process.stop(proc)
