@@ -17,13 +17,6 @@ ENVS_MAY_IMPORT = {"envs", "process", "errors", "aio", "profile", "redact", "__i
 #: the only modules that may name the records folder
 RECORDS_READERS = {"envs/prefix.py"}
 RECORDS_WRITERS = ("channel/",)  # the channel builder writes packages' info, not envs
-#: known others, each with its reason (not readers of records: they test a folder exists)
-RECORDS_EXCEPTIONS = {
-    # a bash script that runs on the compute node, where labtools is not installed
-    "slurm/script.py",
-    # the benchmark checks that a tool made an env; to move onto Prefix.is_env() (issue 16)
-    "pmbench/harness.py",
-}
 
 
 def unit_of(module: str) -> str:
@@ -94,8 +87,7 @@ def test_the_environment_core_depends_only_on_the_foundation() -> None:
 def test_only_the_read_model_names_the_records_folder() -> None:
     naming = sorted(str(p.relative_to(SRC)) for p in SRC.rglob("*.py")
                     if "conda-meta" in p.read_text(encoding="utf-8"))
-    assert [p for p in naming if not p.startswith(RECORDS_WRITERS)
-            and p not in RECORDS_EXCEPTIONS] == sorted(RECORDS_READERS)
+    assert [p for p in naming if not p.startswith(RECORDS_WRITERS)] == sorted(RECORDS_READERS)
 
 
 def test_the_checks_see_a_cycle_when_there_is_one() -> None:

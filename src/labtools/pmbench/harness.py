@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from labtools.envs.prefix import Prefix
 from labtools.errors import LabtoolsError, UsageError
 from labtools.pmbench.contestants import Contestant, Plan, Workspace
 from labtools.pmbench.runner import resolve, run_steps
@@ -169,7 +170,7 @@ def _sandbox(own: Path, slot: Slot, index: int, warm: dict[str, Sandbox]) -> San
 
 def _check_prefix(plan: Plan, ws: Workspace) -> None:
     if plan.expect_prefix is True and not (ws.prefix / "bin").is_dir() \
-            and not (ws.prefix / "conda-meta").is_dir():
+            and not Prefix(ws.prefix).is_env():
         raise LabtoolsError(f"it exited 0 but made no environment at {ws.prefix.name}")
     if plan.expect_prefix is False and ws.prefix.exists():
         raise LabtoolsError("it exited 0 but the environment is still there")

@@ -13,6 +13,7 @@ import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
+from labtools.envs.prefix import META
 from labtools.jupyter import secure_settings
 from labtools.slurm.request import JobRequest, job_name, sbatch_options
 
@@ -116,7 +117,7 @@ def _interpreter_lines(req: JobRequest) -> str:
     return f"""prefix=''; searched=''
 for d in {dirs}; do
   searched="$searched ${{d/#$HOME/\\~}}"
-  if [ -d "$d/"{env}"/conda-meta" ] || [ -x "$d/"{env}"/bin/python" ]; then
+  if [ -d "$d/"{env}"/{META}" ] || [ -x "$d/"{env}"/bin/python" ]; then
     prefix="$d/"{env}; break
   fi
 done
