@@ -1,9 +1,9 @@
 """The machinery shared by the command-line backends (conda, mamba, micromamba).
 
 They share the conda command line (``create|install|remove --prefix P --yes --json``),
-so one class runs them: it builds the argv from the tool's own flag table, runs it
+so one class runs them: it builds the argv from one flag table (CONDA_VERBS), runs it
 through :mod:`labtools.process`, and turns the tool's ``--json`` answer into
-:class:`~labtools.envs.backends.base.Changes`. What differs per tool (its flags, how
+:class:`~labtools.envs.backends.base.Changes`. What differs per tool (extra flags, how
 it reports packages and failures, its info command) lives in the tool's own module,
 which subclasses :class:`CliBackend`.
 
@@ -20,6 +20,7 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from labtools import process
@@ -44,6 +45,26 @@ _CHANNEL_WORDS = ("download error", "not loaded", "repodata", "unavailableinvali
                   "channel", "http", "couldn't read a file")
 
 
+_JSON = ("--yes", "--json")
+#: operation -> argv after the tool name ({prefix} is replaced): the command line conda,
+#: mamba 2 and micromamba share, word for word (one table; a tool that differs overrides it)
+CONDA_VERBS: Mapping[str, tuple[str, ...]] = MappingProxyType({
+    "create": ("create", "--prefix", "{prefix}", *_JSON),
+    "dry-run": ("create", "--prefix", "{prefix}", *_JSON, "--dry-run"),
+    "install": ("install", "--prefix", "{prefix}", *_JSON),
+    "install-dry-run": ("install", "--prefix", "{prefix}", *_JSON, "--dry-run"),
+    "update": ("update", "--prefix", "{prefix}", *_JSON),
+    "update-dry-run": ("update", "--prefix", "{prefix}", *_JSON, "--dry-run"),
+    "update-all": ("update", "--all", "--prefix", "{prefix}", *_JSON),
+    "update-all-dry-run": ("update", "--all", "--prefix", "{prefix}", *_JSON, "--dry-run"),
+    "remove": ("remove", "--prefix", "{prefix}", *_JSON),
+    "remove-env": ("env", "remove", "--prefix", "{prefix}", *_JSON),
+    "list": ("list", "--prefix", "{prefix}", "--json"),
+    "export": ("env", "export", "--prefix", "{prefix}", "--json"),
+    "export-history": ("env", "export", "--prefix", "{prefix}", "--json", "--from-history"),
+})
+
+
 def collapse(text: str, limit: int = 400) -> str:
     """Many lines of tool output -> one line (tree drawing removed), at most *limit* chars."""
     parts = [line.strip(" \t│├└─") for line in text.splitlines()]
@@ -66,7 +87,7 @@ class CliBackend(ABC):
     #: oldest version whose command line and --json this adapter follows
     min_version: tuple[int, ...] = (0,)
     #: operation -> argv after the tool name ({prefix} is replaced)
-    verbs: Mapping[str, tuple[str, ...]] = {}
+    verbs: Mapping[str, tuple[str, ...]] = CONDA_VERBS
     #: install flag that relinks packages already installed
     reinstall_flag = "--force-reinstall"
     #: operations that take channels

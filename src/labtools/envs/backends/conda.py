@@ -38,7 +38,6 @@ _CHANNEL_ERRORS = frozenset({
     "UnavailableInvalidChannel", "ChannelNotAllowed", "CondaHTTPError", "ChannelError",
     "OfflineError",
 })
-_JSON = ("--yes", "--json")
 
 
 class CondaBackend(CliBackend):
@@ -47,21 +46,6 @@ class CondaBackend(CliBackend):
     name = "conda"
     tool = "conda"
     min_version = (23, 1)
-    verbs: Mapping[str, tuple[str, ...]] = {
-        "create": ("create", "--prefix", "{prefix}", *_JSON),
-        "dry-run": ("create", "--prefix", "{prefix}", *_JSON, "--dry-run"),
-        "install": ("install", "--prefix", "{prefix}", *_JSON),
-        "install-dry-run": ("install", "--prefix", "{prefix}", *_JSON, "--dry-run"),
-        "update": ("update", "--prefix", "{prefix}", *_JSON),
-        "update-dry-run": ("update", "--prefix", "{prefix}", *_JSON, "--dry-run"),
-        "update-all": ("update", "--all", "--prefix", "{prefix}", *_JSON),
-        "update-all-dry-run": ("update", "--all", "--prefix", "{prefix}", *_JSON, "--dry-run"),
-        "remove": ("remove", "--prefix", "{prefix}", *_JSON),
-        "remove-env": ("env", "remove", "--prefix", "{prefix}", *_JSON),
-        "list": ("list", "--prefix", "{prefix}", "--json"),
-        "export": ("env", "export", "--prefix", "{prefix}", "--json"),
-        "export-history": ("env", "export", "--prefix", "{prefix}", "--json", "--from-history"),
-    }
 
     def __init__(self, solver: str | None = None,
                  extra_env: Mapping[str, str] | None = None) -> None:

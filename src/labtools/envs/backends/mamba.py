@@ -20,7 +20,6 @@ libmamba's own behaviour, handled here and nowhere else:
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -29,29 +28,9 @@ from labtools.envs.backends.base import Command, ToolInfo
 from labtools.envs.backends.cli import CliBackend, collapse
 from labtools.errors import LabtoolsError
 
-_JSON = ("--yes", "--json")
 _NOISE = ("shard index", "using flat repodata", "parsing packages", "resolving environment",
           "if you run into this error", "please try running", "if you still are having",
           "https://github.com/mamba-org", "critical libmamba could not solve")
-
-
-def libmamba_verbs() -> dict[str, tuple[str, ...]]:
-    """The command line mamba 2 and micromamba share."""
-    return {
-        "create": ("create", "--prefix", "{prefix}", *_JSON),
-        "dry-run": ("create", "--prefix", "{prefix}", *_JSON, "--dry-run"),
-        "install": ("install", "--prefix", "{prefix}", *_JSON),
-        "install-dry-run": ("install", "--prefix", "{prefix}", *_JSON, "--dry-run"),
-        "update": ("update", "--prefix", "{prefix}", *_JSON),
-        "update-dry-run": ("update", "--prefix", "{prefix}", *_JSON, "--dry-run"),
-        "update-all": ("update", "--all", "--prefix", "{prefix}", *_JSON),
-        "update-all-dry-run": ("update", "--all", "--prefix", "{prefix}", *_JSON, "--dry-run"),
-        "remove": ("remove", "--prefix", "{prefix}", *_JSON),
-        "remove-env": ("env", "remove", "--prefix", "{prefix}", *_JSON),
-        "list": ("list", "--prefix", "{prefix}", "--json"),
-        "export": ("env", "export", "--prefix", "{prefix}", "--json"),
-        "export-history": ("env", "export", "--prefix", "{prefix}", "--json", "--from-history"),
-    }
 
 
 def explanation(stderr: str) -> str:
@@ -67,7 +46,6 @@ class MambaBackend(CliBackend):
     name = "mamba"
     tool = "mamba"
     min_version = (2, 0)
-    verbs: Mapping[str, tuple[str, ...]] = libmamba_verbs()
 
     def failure_reason(self, data: Any, stderr: str, cmd: Command) -> str:
         problems = data.get("solver_problems") if isinstance(data, dict) else None
@@ -112,4 +90,4 @@ class MambaBackend(CliBackend):
         return tuple(Path(p) for p in self.info().details.get("pkgs_dirs", ()))
 
 
-__all__ = ["MambaBackend", "explanation", "libmamba_verbs"]
+__all__ = ["MambaBackend", "explanation"]

@@ -1,15 +1,13 @@
 """micromamba (tested with 2.8.1) behind the Backend protocol.
 
 micromamba is mamba 2's command line built as one executable, with no conda
-installation behind it; everything it shares with mamba (flags, ``--json`` shapes,
+installation behind it; everything it shares with mamba (``--json`` shapes,
 failure reports) is in :mod:`labtools.envs.backends.mamba`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
-from labtools.envs.backends.mamba import MambaBackend, libmamba_verbs
+from labtools.envs.backends.mamba import MambaBackend
 
 
 class MicromambaBackend(MambaBackend):
@@ -18,7 +16,6 @@ class MicromambaBackend(MambaBackend):
     name = "micromamba"
     tool = "micromamba"
     min_version = (1, 5)
-    verbs: Mapping[str, tuple[str, ...]] = libmamba_verbs()
 
 
 __all__ = ["MicromambaBackend"]
