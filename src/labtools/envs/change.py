@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypedDict, Unpack
 
 from labtools.envs import specs as specmod
 from labtools.envs import transaction
@@ -43,11 +44,25 @@ def _channels(channels: Sequence[str]) -> list[str]:
     return [*dict.fromkeys(channel_url(c) for c in [*channels, *load_profile().channels])]
 
 
-def _run(operation: str, env: str | Path, specs: Sequence[str], *, channels: Sequence[str],
-         backend: str | None, dry_run: bool, root: Path | str | None,
-         confirm: Callable[[UpdatePlan], bool] | None, progress: Progress | None,
-         wait: bool, on_wait: Callable[[str], None] | None,
-         cache_dir: Path | None) -> ChangeResult:
+class ChangeOptions(TypedDict, total=False):
+    """The options :func:`install_packages` and :func:`remove_packages` share."""
+
+    channels: Sequence[str]  # before the profile's channels
+    backend: str | None  # default: the tool that made the env
+    dry_run: bool  # plan only
+    root: Path | str | None  # envs root to resolve a name in
+    confirm: Callable[[UpdatePlan], bool] | None  # shown the plan; False: change nothing
+    progress: Progress | None
+    wait: bool  # False: fail at once if another labtools process holds the env
+    on_wait: Callable[[str], None] | None  # told whom it waits for
+    cache_dir: Path | None
+
+
+def _run(operation: str, env: str | Path, specs: Sequence[str], *, channels: Sequence[str] = (),
+         backend: str | None = None, dry_run: bool = False, root: Path | str | None = None,
+         confirm: Callable[[UpdatePlan], bool] | None = None, progress: Progress | None = None,
+         wait: bool = True, on_wait: Callable[[str], None] | None = None,
+         cache_dir: Path | None = None) -> ChangeResult:
     started = time.perf_counter()
     if not specs:
         what = "packages to install" if operation == "install" else "packages to remove"
@@ -82,30 +97,16 @@ def _run(operation: str, env: str | Path, specs: Sequence[str], *, channels: Seq
                   else summary)
 
 
-def install_packages(*, env: str | Path, specs: Sequence[str], channels: Sequence[str] = (),
-                     backend: str | None = None, dry_run: bool = False,
-                     root: Path | str | None = None,
-                     confirm: Callable[[UpdatePlan], bool] | None = None,
-                     progress: Progress | None = None, wait: bool = True,
-                     on_wait: Callable[[str], None] | None = None,
-                     cache_dir: Path | None = None) -> ChangeResult:
+def install_packages(*, env: str | Path, specs: Sequence[str],
+                     **options: Unpack[ChangeOptions]) -> ChangeResult:
     """Install *specs* into *env* (name or path) through its own backend."""
-    return _run("install", env, specs, channels=channels, backend=backend, dry_run=dry_run,
-                root=root, confirm=confirm, progress=progress, wait=wait, on_wait=on_wait,
-                cache_dir=cache_dir)
+    return _run("install", env, specs, **options)
 
 
-def remove_packages(*, env: str | Path, names: Sequence[str], channels: Sequence[str] = (),
-                    backend: str | None = None, dry_run: bool = False,
-                    root: Path | str | None = None,
-                    confirm: Callable[[UpdatePlan], bool] | None = None,
-                    progress: Progress | None = None, wait: bool = True,
-                    on_wait: Callable[[str], None] | None = None,
-                    cache_dir: Path | None = None) -> ChangeResult:
+def remove_packages(*, env: str | Path, names: Sequence[str],
+                    **options: Unpack[ChangeOptions]) -> ChangeResult:
     """Remove the packages *names* from *env* through its own backend."""
-    return _run("remove", env, names, channels=channels, backend=backend, dry_run=dry_run,
-                root=root, confirm=confirm, progress=progress, wait=wait, on_wait=on_wait,
-                cache_dir=cache_dir)
+    return _run("remove", env, names, **options)
 
 
-__all__ = ["ChangeResult", "install_packages", "remove_packages"]
+__all__ = ["ChangeOptions", "ChangeResult", "install_packages", "remove_packages"]
