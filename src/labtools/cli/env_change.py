@@ -5,47 +5,29 @@ Registered onto the ``env`` group at the end of :mod:`labtools.cli.env`.
 
 from __future__ import annotations
 
-import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
 from labtools.cli._output import console, emit, json_option
-from labtools.cli.env import BACKEND_CHOICES, waiting
-from labtools.cli.env_update import _progress, render_plan
+from labtools.cli.env import waiting
+from labtools.cli.env_update import _progress, confirm_plan, render_plan, target_options
 
 
 def _options(func: Any) -> Any:
-    for option in reversed([
+    options: list[Callable[[Any], Any]] = [
         click.option("--dry-run", is_flag=True, help="Show the plan; change nothing."),
         click.option("-y", "--yes", is_flag=True, help="Apply the plan without asking."),
         click.option("-c", "--channel", "channels", multiple=True, metavar="DIR|URL",
                      help="Channel to install from (repeatable), before the profile's."),
-        click.option("--backend", type=click.Choice(BACKEND_CHOICES), default=None,
-                     help="Tool to use; default: the one that made the env."),
-        click.option("--root", type=click.Path(file_okay=False, path_type=Path),
-                     help="Folder that holds the environments; default: the profile's envs root."),
-        click.option("--no-wait", is_flag=True,
-                     help="Fail at once if another labtools process is working on ENV."),
+        target_options,
         json_option,
-    ]):
+    ]
+    for option in reversed(options):
         func = option(func)
     return func
-
-
-def _confirm(yes: bool, out: Any, err: Any) -> Any:
-    from labtools.errors import UsageError
-
-    def confirm(plan: Any) -> bool:
-        render_plan(plan, out=out, err=err)
-        if yes:
-            return True
-        if not sys.stdin.isatty():
-            raise UsageError("refusing to change the environment without confirmation",
-                             hint="pass --yes (or --dry-run to only see the plan)")
-        return click.confirm("Apply this plan?", default=False)
-    return confirm
 
 
 def _render(result: Any, out: Any, err: Any) -> None:
@@ -74,7 +56,7 @@ def install_cmd(env_name: str, specs: tuple[str, ...], dry_run: bool, yes: bool,
     out, err = console(stderr=as_json), console(stderr=True)
     with _progress(not as_json) as progress:
         result = install_packages(env=env_name, specs=specs, channels=channels, backend=backend,
-                                  dry_run=dry_run, root=root, confirm=_confirm(yes, out, err),
+                                  dry_run=dry_run, root=root, confirm=confirm_plan(yes, out, err),
                                   progress=progress, wait=not no_wait, on_wait=waiting)
     emit(result, as_json=as_json, render=lambda r: _render(r, out, err))
 
@@ -92,7 +74,7 @@ def uninstall_cmd(env_name: str, names: tuple[str, ...], dry_run: bool, yes: boo
     out, err = console(stderr=as_json), console(stderr=True)
     with _progress(not as_json) as progress:
         result = remove_packages(env=env_name, names=names, channels=channels, backend=backend,
-                                 dry_run=dry_run, root=root, confirm=_confirm(yes, out, err),
+                                 dry_run=dry_run, root=root, confirm=confirm_plan(yes, out, err),
                                  progress=progress, wait=not no_wait, on_wait=waiting)
     emit(result, as_json=as_json, render=lambda r: _render(r, out, err))
 

@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from labtools.cli._output import console, emit, json_option
+from labtools.errors import UsageError
 
 _BACKENDS = ("auto", "rattler", "conda", "mamba", "micromamba")
 _ARROWS = {"added": "+", "removed": "-", "upgraded": "^", "downgraded": "v", "rebuilt": "~"}
@@ -59,6 +60,34 @@ def render_plan(plan: Any, *, out: Any, err: Any) -> None:
         err.print(f"warning: {warning}")
 
 
+def confirm_plan(yes: bool, out: Any, err: Any) -> Callable[[Any], bool]:
+    """The ``confirm`` of a change: show the plan, then --yes, a terminal's answer, or refuse."""
+
+    def confirm(plan: Any) -> bool:
+        render_plan(plan, out=out, err=err)
+        if yes:
+            return True
+        if not sys.stdin.isatty():
+            raise UsageError("refusing to change the environment without confirmation",
+                             hint="pass --yes (or --dry-run to only see the plan)")
+        return click.confirm("Apply this plan?", default=False)
+    return confirm
+
+
+def target_options(func: Any) -> Any:
+    """--root, --backend and --no-wait: where ENV is, which tool changes it, whether to wait."""
+    for option in reversed([
+        click.option("--root", type=click.Path(file_okay=False, path_type=Path),
+                     help="Folder that holds the environments; default: the profile's envs root."),
+        click.option("--backend", type=click.Choice(_BACKENDS), default=None,
+                     help="Tool to use; default: the one that made the env."),
+        click.option("--no-wait", is_flag=True,
+                     help="Fail at once if another labtools process is working on ENV."),
+    ]):
+        func = option(func)
+    return func
+
+
 @click.command("update")
 @click.argument("env_name", metavar="ENV")
 @click.argument("specs", nargs=-1)
@@ -69,12 +98,7 @@ def render_plan(plan: Any, *, out: Any, err: Any) -> None:
               help="Extra channel to update from (repeatable), before the profile's "
                    "channels and those the env's packages came from.")
 @click.option("--no-verify", is_flag=True, help="Skip the import and kernel checks.")
-@click.option("--root", type=click.Path(file_okay=False, path_type=Path),
-              help="Folder that holds the environments; default: the profile's envs root.")
-@click.option("--backend", type=click.Choice(_BACKENDS), default=None,
-              help="Tool to use; default: the one that made the env.")
-@click.option("--no-wait", is_flag=True,
-              help="Fail at once if another labtools process is working on ENV.")
+@target_options
 @json_option
 def update_cmd(env_name: str, specs: tuple[str, ...], all_packages: bool, dry_run: bool,
                yes: bool, channels: tuple[str, ...], no_verify: bool, root: Path | None,
@@ -82,25 +106,15 @@ def update_cmd(env_name: str, specs: tuple[str, ...], all_packages: bool, dry_ru
     """Update ENV (SPECs, or --all) with the tool that made it: snapshot, plan, apply,
     verify, roll back on failure."""
     from labtools.cli.env import waiting
-    from labtools.errors import EnvError, UsageError
+    from labtools.errors import EnvError
     from labtools.lifecycle import update_env
 
     out, err = console(stderr=as_json), console(stderr=True)
-
-    def confirm(plan: Any) -> bool:
-        render_plan(plan, out=out, err=err)
-        if yes:
-            return True
-        if not sys.stdin.isatty():
-            raise UsageError("refusing to change the environment without confirmation",
-                             hint="pass --yes (or --dry-run to only see the plan)")
-        return click.confirm("Apply this plan?", default=False)
-
     with _progress(not as_json) as progress:
         result = update_env(env=env_name, specs=specs, all_packages=all_packages,
                             dry_run=dry_run, channels=channels, verify=not no_verify,
-                            root=root, progress=progress, confirm=confirm, backend=backend,
-                            wait=not no_wait, on_wait=waiting)
+                            root=root, progress=progress, confirm=confirm_plan(yes, out, err),
+                            backend=backend, wait=not no_wait, on_wait=waiting)
 
     def render(r: Any) -> None:
         if r.dry_run:
@@ -134,12 +148,7 @@ def update_cmd(env_name: str, specs: tuple[str, ...], all_packages: bool, dry_ru
 @click.command("rollback")
 @click.argument("env_name", metavar="ENV")
 @click.option("--to", "to", metavar="SNAPSHOT", help="Snapshot id (default: the newest).")
-@click.option("--root", type=click.Path(file_okay=False, path_type=Path),
-              help="Folder that holds the environments; default: the profile's envs root.")
-@click.option("--backend", type=click.Choice(_BACKENDS), default=None,
-              help="Tool to use; default: the one that made the env.")
-@click.option("--no-wait", is_flag=True,
-              help="Fail at once if another labtools process is working on ENV.")
+@target_options
 @json_option
 def rollback_cmd(env_name: str, to: str | None, root: Path | None, backend: str | None,
                  no_wait: bool, as_json: bool) -> None:
