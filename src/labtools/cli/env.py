@@ -85,17 +85,18 @@ def create_cmd(name: str | None, specs: tuple[str, ...], file: Path | None,
         )
 
     def render(_: object) -> None:
-        out = console()
+        # start-up: plain lines through click, not a rich console: importing rich was the
+        # largest cost of a warm create's output (measured with bench/env_create.py)
         for warning in result.warnings:
-            console(stderr=True).print(f"warning: {warning}")
-        out.print(f"backend: {result.backend} ({result.backend_reason})")
+            click.echo(f"warning: {warning}", err=True)
+        click.echo(f"backend: {result.backend} ({result.backend_reason})")
         verb = "would install" if result.dry_run else "installed"
-        out.print(f"{verb} {len(result.packages)} packages"
-                  + (f" + pip: {' '.join(result.pip)}" if result.pip else ""))
+        click.echo(f"{verb} {len(result.packages)} packages"
+                   + (f" + pip: {' '.join(result.pip)}" if result.pip else ""))
         for pkg in result.packages:
-            out.print(f"  {pkg.name:<28} {pkg.version:<14} {pkg.build}")
+            click.echo(f"  {pkg.name:<28} {pkg.version:<14} {pkg.build}")
         if not result.dry_run:
-            out.print(f"created {result.name} at {result.prefix} in {result.seconds:.1f} s")
+            click.echo(f"created {result.name} at {result.prefix} in {result.seconds:.1f} s")
 
     emit(result, as_json=as_json, render=render)
 
