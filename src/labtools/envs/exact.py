@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -78,6 +76,10 @@ def explicit_text(packages: Sequence[ExactPackage], *, platform: str | None = No
 
 
 def _open(url: str, timeout: float) -> IO[bytes]:
+    # start-up: urllib.request (http.client, email, ssl) loads only to fetch a lock's
+    # packages; every create imports this module through the transaction (measured)
+    import urllib.request
+
     scheme = urllib.parse.urlsplit(url).scheme
     if scheme == "file":
         path = Path(urllib.request.url2pathname(urllib.parse.urlsplit(url).path))
@@ -97,6 +99,8 @@ def fetch_one(pkg: ExactPackage, folder: Path, *, timeout: float = FETCH_TIMEOUT
                        "cannot be verified",
                        hint="regenerate the lock with hashes (conda list --explicit --md5, "
                             "conda-lock, pixi)")
+    import urllib.error  # start-up: see _open
+
     target = folder / pkg.file_name
     sha256, md5 = hashlib.sha256(), hashlib.md5()  # md5: what many locks record
     try:

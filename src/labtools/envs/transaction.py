@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from labtools import process
 from labtools.envs.backends import Backend, Changes, Progress, get_backend
@@ -42,9 +42,10 @@ from labtools.envs.exact import ExactPackage
 from labtools.envs.history import LinkedDist, history_block
 from labtools.envs.lock import env_lock
 from labtools.envs.prefix import Prefix, remove_tree
-from labtools.envs.rollback import restore
-from labtools.envs.snapshots import Snapshot, find_snapshot, take_snapshot
 from labtools.errors import EnvError, Interrupted, UsageError
+
+if TYPE_CHECKING:
+    from labtools.envs.snapshots import Snapshot
 
 OPERATIONS = ("create", "install", "remove", "update", "rollback")
 SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
@@ -303,6 +304,11 @@ def _cache(plan_: Plan) -> Path:
 
 def _change(plan_: Plan, progress: Progress | None, finish: Finish | None,
             command: Sequence[str]) -> tuple[Changes, Snapshot | None]:
+    # start-up: snapshots and rollback load only to change an existing env, never on a
+    # create (measured: part of what a warm create imported without using)
+    from labtools.envs.rollback import restore
+    from labtools.envs.snapshots import take_snapshot
+
     env = Prefix(plan_.prefix)
     if not env.is_env():
         raise EnvError(f"no environment at {env.path}", hint="see labtools env list")
@@ -341,6 +347,9 @@ def _change(plan_: Plan, progress: Progress | None, finish: Finish | None,
 def _work(env: Prefix, plan_: Plan, backend: Backend, progress: Progress | None) -> Changes:
     """The backend's part of a change to an existing env."""
     if plan_.operation == "rollback":
+        from labtools.envs.rollback import restore  # start-up: see _change
+        from labtools.envs.snapshots import find_snapshot
+
         return restore(env, find_snapshot(env.path, plan_.locked[0] if plan_.locked else None),
                        backend=backend, channels=plan_.channels, cache_dir=_cache(plan_),
                        progress=progress)
