@@ -177,7 +177,7 @@ def benchmark(
         add = req.choose_addition([*request, *solved], deps, req.wheel_names(houses))
     info = Request(specs=tuple(request), channels=tuple(urls), add=add,
                    requirements=tuple(requirements) if requirements is not None else None,
-                   why_not_pypi=why, wheelhouse=houses)
+                   why_not_pypi=why, wheelhouse=houses, literal=literal)
     players = build_contestants(names, info)
     machine = describe(base_dir)
     started = datetime.now(UTC)

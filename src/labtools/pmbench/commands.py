@@ -1,10 +1,10 @@
 """The command lines each contestant runs, in one place.
 
 Every timed run is one or more whole processes built here. For conda, mamba and
-micromamba these are the commands ``labtools env create --backend TOOL`` runs (the
-flags of ``labtools.envs.backends``); when the env adapters expose their argv, this
-module asks them instead. The built-in engine is timed through the ``labtools`` CLI
-itself, so its start-up counts exactly as every other tool's does.
+micromamba the command line comes from the env core's backend for that tool
+(:func:`labtools.envs.backends.command`): exactly what ``labtools env create --backend
+TOOL`` runs, with the tool's path first. The built-in engine is timed through the
+``labtools`` CLI itself, so its start-up counts exactly as every other tool's does.
 """
 
 from __future__ import annotations
@@ -14,32 +14,26 @@ from collections.abc import Sequence
 from pathlib import Path
 
 Argv = list[str]
+#: the backend operation behind each step of a conda-family contestant
+OPERATIONS = {"create": "create", "solve": "dry-run", "install": "install",
+              "remove-env": "remove-env"}
+#: conda's setting that makes its backend add pip to a python request; off for --literal
+_NO_PIP_ADDED = {"CONDA_ADD_PIP_AS_PYTHON_DEPENDENCY": "false"}
 
 
-def _channels(channels: Sequence[str]) -> list[str]:
-    out = ["--override-channels"] if channels else []
-    for channel in channels:
-        out += ["--channel", channel]
-    return out
+def tool_argv(tool: str, exe: str, step: str, prefix: Path, specs: Sequence[str] = (),
+              channels: Sequence[str] = (), *, literal: bool = False) -> Argv:
+    """conda / mamba / micromamba's *step* (``create``, ``solve``, ``install``,
+    ``remove-env``) as its backend builds it, run as *exe*.
 
+    *literal* keeps the specs as given (conda's backend otherwise adds pip to python,
+    as ``labtools env create --backend conda`` does).
+    """
+    from labtools.envs.backends import get_backend
 
-def conda_create(exe: str, prefix: Path, specs: Sequence[str], channels: Sequence[str],
-                 *, dry_run: bool = False) -> Argv:
-    """conda / mamba / micromamba ``create`` (the env-create backend's flags)."""
-    argv = [exe, "create", "--prefix", str(prefix), "--yes", "--json", *_channels(channels)]
-    if dry_run:
-        argv.append("--dry-run")
-    return [*argv, *specs]
-
-
-def conda_install(exe: str, prefix: Path, specs: Sequence[str],
-                  channels: Sequence[str]) -> Argv:
-    return [exe, "install", "--prefix", str(prefix), "--yes", "--json", *_channels(channels),
-            *specs]
-
-
-def conda_remove_env(exe: str, prefix: Path) -> Argv:
-    return [exe, "env", "remove", "--prefix", str(prefix), "--yes"]
+    backend = get_backend(tool, extra_env=_NO_PIP_ADDED if literal else None)
+    done = backend.command(OPERATIONS[step], prefix=prefix, specs=specs, channels=channels)
+    return [exe, *done.argv[1:]]
 
 
 def labtools_exe() -> list[str]:
@@ -61,13 +55,8 @@ def engine_create(prefix: Path, specs: Sequence[str], channels: Sequence[str],
 
 
 def engine_install(prefix: Path, specs: Sequence[str], channels: Sequence[str]) -> Argv:
-    """labtools has no ``env install`` yet: ``env update ENV SPEC`` adds a package.
-
-    ``--no-verify`` skips labtools' own import and kernel check after the change, which
-    no other contestant does.
-    """
-    argv = [*labtools_exe(), "env", "update", str(prefix), *specs, "--yes", "--no-verify",
-            "--json"]
+    """``labtools env install ENV SPEC``: through the tool that made the env (the engine)."""
+    argv = [*labtools_exe(), "env", "install", str(prefix), *specs, "--yes", "--json"]
     for channel in channels:
         argv += ["--channel", channel]
     return argv

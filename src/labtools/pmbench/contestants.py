@@ -87,6 +87,8 @@ class Request:
     why_not_pypi: str = ""
     wheelhouse: Path | None = None
     python: str = field(default_factory=lambda: sys.executable)
+    #: the specs exactly as given (no pip added to python by conda's backend)
+    literal: bool = False
 
 
 def version_of(argv: Sequence[str], env: dict[str, str] | None = None) -> str | None:
@@ -109,7 +111,7 @@ def _absent(tool: str) -> Probe:
 
 
 class CondaFamily:
-    """conda (with a chosen solver), mamba or micromamba: the env-create backend's flags."""
+    """conda (with a chosen solver), mamba or micromamba: the env core backend's commands."""
 
     family = "conda"
 
@@ -151,22 +153,27 @@ class CondaFamily:
         agent = str(solver.get("user_agent", "")).replace("solver/", "")
         return Probe(True, version, f"{origin} ({agent})")
 
-    def plan(self, scenario: str, ws: Workspace) -> Plan | str:
+    def argv(self, step: str, prefix: Path, specs: Sequence[str] = ()) -> list[str]:
+        """*step* as the env core's backend for this tool builds it."""
         assert self.exe is not None
-        r, exe, prefix = self.request, self.exe, ws.prefix
-        create = cmd.conda_create(exe, prefix, r.specs, r.channels)
+        r = self.request
+        return cmd.tool_argv(self.tool, self.exe, step, prefix, specs, r.channels,
+                             literal=r.literal)
+
+    def plan(self, scenario: str, ws: Workspace) -> Plan | str:
+        r, prefix = self.request, ws.prefix
+        create = self.argv("create", prefix, r.specs)
         if scenario == "solve":
-            return Plan((cmd.conda_create(exe, prefix, r.specs, r.channels, dry_run=True),),
+            return Plan((self.argv("solve", prefix, r.specs),),
                         read=lambda out, _ws: pkgsets.from_conda_json(out[0].stdout))
         if scenario in ("warm", "cold"):
             return Plan((create,), read=_read_prefix, expect_prefix=True)
         if scenario == "install":
             if r.add is None:
                 return "no package to add (pass --add SPEC)"
-            return Plan((cmd.conda_install(exe, prefix, [r.add], r.channels),),
+            return Plan((self.argv("install", prefix, [r.add]),),
                         setup=(create,), read=_read_prefix, expect_prefix=True)
-        return Plan((cmd.conda_remove_env(exe, prefix),), setup=(create,),
-                    expect_prefix=False)
+        return Plan((self.argv("remove-env", prefix),), setup=(create,), expect_prefix=False)
 
 
 def _read_prefix(_out: list[process.Completed], ws: Workspace) -> frozenset[str]:
@@ -184,7 +191,9 @@ class Engine:
         self.request = request
 
     def extra_env(self) -> dict[str, str]:
-        return {}
+        """The request's channels as the profile's too: ``env install`` adds the profile's
+        channels to ``--channel``, so this is its ``--override-channels``."""
+        return {"LABTOOLS_CHANNELS": ",".join(self.request.channels)}
 
     def probe(self) -> Probe:
         from labtools import __version__
