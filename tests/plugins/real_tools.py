@@ -27,27 +27,12 @@ from pathlib import Path
 
 import pytest
 
+from labtools.toolsandbox import ToolSandbox
+
 REPO = Path(__file__).resolve().parents[2]
 SCRIPT = REPO / "tools" / "real-tools.sh"
 TOOLS = ("conda", "mamba", "micromamba")
 INSTALL_HINT = "run tools/real-tools.sh (needs the kits in ../shared/tools or LABTOOLS_KITS)"
-
-# one rc file for all three tools: nothing but the channels a command names, never online
-CONDARC = """\
-channels: []
-default_channels: []
-custom_channels: {{}}
-custom_multichannels: {{}}
-channel_alias: file:///nonexistent-channel-alias
-offline: false
-auto_update_conda: false
-notify_outdated_conda: false
-report_errors: false
-always_yes: true
-auto_activate_base: false
-pkgs_dirs: [{pkgs}]
-envs_dirs: [{envs}]
-"""
 
 
 def required() -> bool:
@@ -109,26 +94,9 @@ def real_tool_caches(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def sandbox(root: Path, bin_dir: Path, pkgs: Path, *, solver: str | None = None) -> dict[str, str]:
     """Make the sandbox folders and rc file under *root*; return the variables to set."""
-    for sub in ("home", "xdg/cache", "root", "envs"):
-        (root / sub).mkdir(parents=True, exist_ok=True)
-    pkgs.mkdir(parents=True, exist_ok=True)
-    rc = root / "condarc"
-    rc.write_text(CONDARC.format(pkgs=pkgs, envs=root / "envs")
-                  + (f"solver: {solver}\n" if solver else ""))
-    return {
-        "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '/usr/bin:/bin')}",
-        "HOME": str(root / "home"),
-        "XDG_CONFIG_HOME": str(root / "xdg"),
-        "XDG_CACHE_HOME": str(root / "xdg" / "cache"),
-        "CONDARC": str(rc),
-        "MAMBARC": str(rc),
-        "CONDA_PKGS_DIRS": str(pkgs),
-        "CONDA_ENVS_DIRS": str(root / "envs"),
-        "MAMBA_ROOT_PREFIX": str(root / "root"),
-        "CONDA_OVERRIDE_CUDA": "",
-        "CONDA_NUMBER_CHANNEL_NOTICES": "0",
-        "LANG": os.environ.get("LANG", "C.UTF-8"),
-    }
+    sealed = ToolSandbox(root, pkgs_dir=pkgs).make(solver=solver)
+    return {"PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '/usr/bin:/bin')}",
+            **sealed.environ()}
 
 
 def _leaky(name: str) -> bool:

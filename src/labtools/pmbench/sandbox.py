@@ -14,24 +14,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-# one rc file read by conda (CONDARC) and mamba/micromamba (MAMBARC): only the channels a
-# command names, never a default channel, a bare channel name never goes online. offline
-# stays false because conda-libmamba-solver ignores uncached file:// channels when offline.
-CONDARC = """\
-channels: []
-default_channels: []
-custom_channels: {{}}
-custom_multichannels: {{}}
-channel_alias: file:///nonexistent-channel-alias
-offline: false
-auto_update_conda: false
-notify_outdated_conda: false
-report_errors: false
-always_yes: true
-auto_activate_base: false
-pkgs_dirs: [{pkgs}]
-envs_dirs: [{envs}]
-"""
+from labtools.toolsandbox import ToolSandbox
 
 #: what "cold" empties, per tool: the variables pointing at its package and metadata caches
 CACHE_VARIABLES: dict[str, tuple[str, ...]] = {
@@ -55,38 +38,32 @@ class Sandbox:
     root: Path
 
     @property
+    def tools(self) -> ToolSandbox:
+        """conda's, mamba's and micromamba's part of it (the shared builder)."""
+        return ToolSandbox(self.root)
+
+    @property
     def pkgs(self) -> Path:
-        return self.root / "pkgs"
+        return self.tools.pkgs
 
     @property
     def envs(self) -> Path:
-        return self.root / "envs"
+        return self.tools.envs
 
     def make(self) -> Sandbox:
-        for sub in ("home", "xdg/cache", "xdg/data", "root", "pkgs", "envs", "tmp", "cache"):
+        self.tools.make()
+        for sub in ("xdg/data", "tmp", "cache"):
             (self.root / sub).mkdir(parents=True, exist_ok=True)
-        (self.root / "condarc").write_text(
-            CONDARC.format(pkgs=self.pkgs, envs=self.envs), encoding="utf-8")
         return self
 
     def environ(self, extra: dict[str, str] | None = None) -> dict[str, str]:
         root = self.root
         env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "LANG": os.environ.get("LANG", "C.UTF-8"),
-            "HOME": str(root / "home"),
+            # conda, mamba, micromamba: HOME, XDG, rc files, pkgs, envs, root prefix, LANG
+            **self.tools.environ(),
             "TMPDIR": str(root / "tmp"),
-            "XDG_CONFIG_HOME": str(root / "xdg"),
-            "XDG_CACHE_HOME": str(root / "xdg" / "cache"),
             "XDG_DATA_HOME": str(root / "xdg" / "data"),
-            # conda, mamba, micromamba
-            "CONDARC": str(root / "condarc"),
-            "MAMBARC": str(root / "condarc"),
-            "CONDA_PKGS_DIRS": str(self.pkgs),
-            "CONDA_ENVS_DIRS": str(self.envs),
-            "MAMBA_ROOT_PREFIX": str(root / "root"),
-            "CONDA_OVERRIDE_CUDA": "",
-            "CONDA_NUMBER_CHANNEL_NOTICES": "0",
             # the built-in engine (labtools' own profile)
             "LABTOOLS_CACHE_DIR": str(root / "cache" / "labtools"),
             "LABTOOLS_ENVS_ROOT": str(self.envs),

@@ -21,22 +21,10 @@ from pathlib import Path
 from labtools import process
 from labtools.errors import LabtoolsError
 from labtools.handbook.sandbox import Service
+from labtools.toolsandbox import QUIET, condarc
 
 ENV_VAR = "LABTOOLS_REAL_TOOLS"
 TOOLS = ("conda", "mamba", "micromamba")
-CONDARC = """\
-channels: []
-default_channels: []
-custom_channels: {}
-custom_multichannels: {}
-channel_alias: file:///nonexistent-channel-alias
-offline: false
-auto_update_conda: false
-notify_outdated_conda: false
-report_errors: false
-always_yes: true
-auto_activate_base: false
-"""
 
 
 def find_tools(project: Path | None = None) -> Path | None:
@@ -87,12 +75,12 @@ class RealToolsService(Service):
     def environ(self) -> dict[str, str]:
         if self.tools is None or self.root is None:
             return {}
-        return {ENV_VAR: str(self.tools), "MAMBA_ROOT_PREFIX": str(self.root),
-                "CONDA_NUMBER_CHANNEL_NOTICES": "0", "CONDA_OVERRIDE_CUDA": ""}
+        return {ENV_VAR: str(self.tools), "MAMBA_ROOT_PREFIX": str(self.root), **QUIET}
 
     def prepare_home(self, home: Path) -> None:
         if self.tools is not None:
-            (home / ".condarc").write_text(CONDARC, encoding="utf-8")
+            # the tutorial's world sets CONDA_PKGS_DIRS and CONDA_ENVS_PATH itself
+            (home / ".condarc").write_text(condarc(), encoding="utf-8")
 
     def fingerprint(self) -> str:
         """The tools' folder (keyed by the kits' content): other tools, other outputs."""
