@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from labtools import process
 from labtools.errors import UsageError
 from labtools.pmbench.contestants import Command, Plan, Workspace
-from labtools.pmbench.harness import run_benchmark
+from labtools.pmbench.harness import BenchRun, run_benchmark
 
 pytestmark = pytest.mark.integration
 
@@ -56,7 +57,7 @@ def test_contestants_run_interleaved_after_a_warmup(tmp_path: Path) -> None:
 
 
 def test_a_checkpoint_after_every_round_holds_the_rounds_so_far(tmp_path: Path) -> None:
-    seen = []
+    seen: list[BenchRun] = []
     result = run_benchmark([Command("A", ["true"]), Command("B", ["true"])],
                            scenarios=["solve", "warm"], repeats=7, warmup=1,
                            workdir=tmp_path, checkpoint=seen.append)
@@ -67,6 +68,33 @@ def test_a_checkpoint_after_every_round_holds_the_rounds_so_far(tmp_path: Path) 
     assert [len(m.samples) for m in seen[-1].measurements] == [6, 6, 6, 6]
     assert seen[0].measurements == ()  # the warm-up round counts nothing
     assert [len(m.samples) for m in result.measurements] == [7, 7, 7, 7]
+
+
+class Reads(Command):
+    """A contestant that prints a new line each run and records every read of what it made."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name, [sys.executable, "-c", "import time; print(time.time_ns())"])
+        self.reads: list[frozenset[str]] = []
+
+    def plan(self, scenario: str, ws: Workspace) -> Plan | str:
+        def read(out: list[process.Completed], _ws: Workspace) -> frozenset[str]:
+            self.reads.append(frozenset(out[0].stdout.split()))
+            return self.reads[-1]
+
+        return Plan((self.argv,), read=read)
+
+
+def test_what_a_run_made_is_read_on_the_first_and_the_last_run_only(tmp_path: Path) -> None:
+    a, b = Reads("A"), Reads("B")
+    result = run_benchmark([a, b], scenarios=["solve", "warm"], repeats=7, warmup=1,
+                           workdir=tmp_path)
+    assert len(a.reads) == len(b.reads) == 2 * 2  # two scenarios, two reads each
+    assert all(len(m.samples) == 7 for m in result.measurements)  # every run still timed
+    for m, reads in [(result.measurement("A", "warm"), a.reads),
+                     (result.measurement("B", "warm"), b.reads)]:
+        assert m is not None and m.packages == tuple(sorted(reads[-1]))  # the last run's
+        assert reads[-1] != reads[0]  # (it prints a new line each run: really re-read)
 
 
 def test_a_failing_contestant_is_reported_and_the_others_measured(tmp_path: Path) -> None:

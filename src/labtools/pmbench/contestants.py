@@ -129,12 +129,13 @@ class CondaFamily:
         if self.exe is None:
             return _absent(self.tool)
         origin = os.path.realpath(self.exe)
-        version = version_of([self.exe, "--version"])
         if self.solver is None:
+            version = version_of([self.exe, "--version"])
             return Probe(version is not None, version, origin)
-        return self._probe_solver(version, origin)
+        return self._probe_solver(origin)
 
-    def _probe_solver(self, version: str | None, origin: str) -> Probe:
+    def _probe_solver(self, origin: str) -> Probe:
+        """``conda info --json`` names the solver in use and conda's version (one start)."""
         import json
         import tempfile
 
@@ -143,9 +144,12 @@ class CondaFamily:
             env = Sandbox(Path(tmp)).make().environ(self.extra_env())
             done = process.run([self.exe, "info", "--json"], env=env, check=False, timeout=120)
         try:
-            solver = json.loads(done.stdout).get("solver", {})
+            data = json.loads(done.stdout)
         except ValueError:
-            solver = {}
+            data = {}
+        solver = data.get("solver", {}) if isinstance(data, dict) else {}
+        said = str(data.get("conda_version") or "") if isinstance(data, dict) else ""
+        version = said or version_of([self.exe, "--version"])
         if done.returncode != 0 or solver.get("name") != self.solver:
             why = process.tail(done.stderr or done.stdout, 1) or "no solver in conda info"
             return Probe(False, version, f"conda {version} at {origin} cannot use the "
