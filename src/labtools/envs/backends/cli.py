@@ -304,9 +304,22 @@ class CliBackend(ABC):
             channels=tuple(str(c) for c in (data or {}).get("channels", []) or []),
             dependencies=tuple(str(d) for d in deps if isinstance(d, str)))
 
-    @abstractmethod
     def info(self) -> ToolInfo:
-        """The tool's version and configuration (each tool reads it its own way)."""
+        """The tool's version and configuration, from ``TOOL info --json``; a tool that is
+        missing or fails says so in ``error``."""
+        exe = process.which(self.tool)
+        if exe is None:
+            return ToolInfo(self.name, None, None, error=f"{self.tool} is not on PATH")
+        try:
+            data = self.run_json(Command((self.tool, "info", "--json"), self.extra_env),
+                                 what=f"{self.tool} info")
+        except LabtoolsError as exc:
+            return ToolInfo(self.name, exe, self.version(), error=exc.one_line())
+        return self.read_info(exe, data)
+
+    @abstractmethod
+    def read_info(self, exe: str, data: Any) -> ToolInfo:
+        """The :class:`ToolInfo` in *data*, ``info --json``'s answer (each tool's own shape)."""
 
     def cache_dirs(self) -> tuple[Path, ...]:
         info = self.info()

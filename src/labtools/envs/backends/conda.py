@@ -20,10 +20,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
-from labtools import process
 from labtools.envs.backends.base import Command, ToolInfo
 from labtools.envs.backends.cli import CliBackend, collapse
 from labtools.envs.specs import wants_pip_added
@@ -99,16 +97,8 @@ class CondaBackend(CliBackend):
             return "remove one of the two settings (`conda config --show-sources` shows where)"
         return super().hint(reason, data, stderr)
 
-    def info(self) -> ToolInfo:
+    def read_info(self, exe: str, data: Any) -> ToolInfo:
         """conda's version and the solver it really uses, from ``conda info --json``."""
-        exe = process.which(self.tool)
-        if exe is None:
-            return ToolInfo(self.name, None, None, error=f"{self.tool} is not on PATH")
-        try:
-            data = self.run_json(Command((self.tool, "info", "--json"), self.extra_env),
-                                 what="conda info")
-        except LabtoolsError as exc:
-            return ToolInfo(self.name, exe, self.version(), error=exc.one_line())
         solver = data.get("solver") if isinstance(data, dict) else None
         solver_name = solver.get("name") if isinstance(solver, dict) else solver
         details = {
@@ -119,9 +109,6 @@ class CondaBackend(CliBackend):
         }
         return ToolInfo(self.name, exe, str(data.get("conda_version") or "") or None,
                         solver=str(solver_name) if solver_name else None, details=details)
-
-    def cache_dirs(self) -> tuple[Path, ...]:
-        return tuple(Path(p) for p in self.info().details.get("pkgs_dirs", ()))
 
 
 __all__ = ["CondaBackend"]

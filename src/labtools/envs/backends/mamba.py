@@ -20,7 +20,6 @@ libmamba's own behaviour, handled here and nowhere else:
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Any
 
 from labtools import process
@@ -66,16 +65,8 @@ class MambaBackend(CliBackend):
             return ""
         return explanation(done.stderr + "\n" + done.stdout)
 
-    def info(self) -> ToolInfo:
+    def read_info(self, exe: str, data: Any) -> ToolInfo:
         """Version, libmamba version and package cache, from ``info --json``."""
-        exe = process.which(self.tool)
-        if exe is None:
-            return ToolInfo(self.name, None, None, error=f"{self.tool} is not on PATH")
-        try:
-            data = self.run_json(Command((self.tool, "info", "--json"), self.extra_env),
-                                 what=f"{self.tool} info")
-        except LabtoolsError as exc:
-            return ToolInfo(self.name, exe, self.version(), error=exc.one_line())
         data = data if isinstance(data, dict) else {}
         version = data.get(f"{self.tool} version") or data.get("mamba version") or \
             self.version()
@@ -85,9 +76,6 @@ class MambaBackend(CliBackend):
                      "pkgs_dirs": list(data.get("package cache") or []),
                      "envs_dirs": list(data.get("envs directories") or []),
                      "config_files": list(data.get("populated config files") or [])})
-
-    def cache_dirs(self) -> tuple[Path, ...]:
-        return tuple(Path(p) for p in self.info().details.get("pkgs_dirs", ()))
 
 
 __all__ = ["MambaBackend", "explanation"]
