@@ -67,3 +67,16 @@ def test_raw_conda_libmamba_drops_pip(real_tool: RealTool, lab_channel: Path,
     linked = {p["name"] for p in json.loads(done.stdout)["actions"]["LINK"]}
     assert {"python", "labdemo"} <= linked
     assert ("pip" in linked) is (real_tool.name != "conda"), linked
+
+
+def test_real_tool_info_reads_its_own_info_json(real_tool: RealTool) -> None:
+    """info(): one ``TOOL info --json`` run for every tool, read in the tool's own shape."""
+    from labtools.envs.backends import get_backend
+
+    backend = get_backend("conda" if real_tool.name.startswith("conda") else real_tool.name)
+    info = backend.info()
+    assert info.error is None, info.error
+    assert (info.executable, info.version) == (str(real_tool.exe), real_tool.version)
+    assert info.solver in ("classic", "libmamba"), info.solver
+    pkgs = Path(real_tool.env["CONDA_PKGS_DIRS"])
+    assert pkgs in backend.cache_dirs(), (pkgs, backend.cache_dirs())
