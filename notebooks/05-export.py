@@ -168,3 +168,18 @@ lines = Path("py311-labdemo.lock.txt").read_text().splitlines()
 assert "@EXPLICIT" in lines and all("#" in ln for ln in lines if "://" in ln)
 short = labtools("spec", "minimize", "py311-labdemo").stdout
 assert "labdemo-extra=" in short and "labdemo=" not in short.replace("labdemo-extra=", "")
+
+# %% [markdown]
+# The lock rebuilds the environment exactly, with no solver: `env create --from-lock`
+# downloads each URL and checks it against the lock's checksum before anything is
+# installed (a mismatch stops, naming the package, and leaves no environment behind).
+# `spec check` against the lock then compares every record: version, build, channel, hash.
+
+# %%
+# !labtools env create py311-exact --from-lock py311-labdemo.lock.txt --no-compile > /dev/null
+# !labtools spec check py311-exact --against py311-labdemo.lock.txt
+
+# %% tags=["verify"]
+exact = json.loads(labtools("spec", "check", "py311-exact", "--against",
+                            "py311-labdemo.lock.txt", "--json").stdout)
+assert exact["drifted"] is False and exact["checked"] == len([ln for ln in lines if "://" in ln])
