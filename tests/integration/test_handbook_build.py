@@ -54,18 +54,24 @@ print("hidden check ran")
 raise ValueError("on purpose")
 """
 
-MYST = """\
+
+def myst(kernel: str, language: str, display_name: str) -> str:
+    """A MyST notebook's front matter (jupytext) naming *kernel*."""
+    return f"""\
 ---
 jupytext:
   text_representation:
     extension: .md
     format_name: myst
 kernelspec:
-  display_name: Python 3
-  language: python
-  name: python3
+  display_name: {display_name}
+  language: {language}
+  name: {kernel}
 ---
+"""
 
+
+MYST = myst("python3", "python", "Python 3") + """
 # A MyST tutorial
 
 ```{code-cell} ipython3
@@ -73,18 +79,7 @@ print("from myst", 2 + 3)
 ```
 """
 
-BASH = """\
----
-jupytext:
-  text_representation:
-    extension: .md
-    format_name: myst
-kernelspec:
-  display_name: Bash
-  language: bash
-  name: bash
----
-
+BASH = myst("bash", "bash", "Bash") + """
 # A bash tutorial
 
 ```{code-cell} bash
@@ -271,18 +266,7 @@ print("data:", open("data.txt").read())
             assert b"hunter2-the-lab-secret" not in path.read_bytes(), path
 
 
-R_MYST = """\
----
-jupytext:
-  text_representation:
-    extension: .md
-    format_name: myst
-kernelspec:
-  display_name: R
-  language: R
-  name: ir
----
-
+R_MYST = myst("ir", "R", "R") + """
 # An R tutorial
 
 ```{code-cell} r
