@@ -18,11 +18,11 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 from typing import TYPE_CHECKING
 
 from labtools import process
 from labtools.errors import TunnelError
+from labtools.lifetime import Lifetime
 from labtools.ports import free_port
 from labtools.proctree import descendants
 from labtools.sshconfig import LOOPBACK, known_hosts_line
@@ -56,7 +56,7 @@ def _banner(host: str, port: int) -> bool:
         return False
 
 
-class LoopbackSshHost:
+class LoopbackSshHost(Lifetime[SshHostInfo]):
     """A context manager running an SSH server on 127.0.0.1 that accepts *authorized_keys*.
 
     ``forwarding``: ``"local"`` (like a GPU box) or ``"yes"`` (a jump host).
@@ -82,17 +82,6 @@ class LoopbackSshHost:
         self.info: SshHostInfo | None = None
 
     # -- lifetime -----------------------------------------------------------------
-    def __enter__(self) -> SshHostInfo:
-        try:
-            return self.start()
-        except BaseException:
-            self.stop()
-            raise
-
-    def __exit__(self, *exc: tuple[type[BaseException] | None, BaseException | None,
-                                   TracebackType | None]) -> None:
-        self.stop()
-
     def start(self) -> SshHostInfo:
         self.root.mkdir(parents=True, exist_ok=True)
         (self.root / "authorized_keys").write_text(

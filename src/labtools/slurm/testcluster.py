@@ -21,11 +21,11 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 from typing import TYPE_CHECKING
 
 from labtools import process
 from labtools.errors import SlurmError
+from labtools.lifetime import Lifetime
 from labtools.ports import free_port
 
 if TYPE_CHECKING:
@@ -131,7 +131,7 @@ def slurm_conf(*, root: Path, host: str, node: str, hardware: Mapping[str, int],
     return "\n".join(lines) + "\n"
 
 
-class LocalSlurmCluster:
+class LocalSlurmCluster(Lifetime[ClusterInfo]):
     """A context manager running munged, slurmctld and slurmd under *root*."""
 
     def __init__(self, root: Path, *, partition: str = PARTITION, node: str = NODE,
@@ -143,17 +143,6 @@ class LocalSlurmCluster:
         self._procs: list[tuple[str, subprocess.Popen[bytes]]] = []
         self._short: Path | None = None
         self.info: ClusterInfo | None = None
-
-    def __enter__(self) -> ClusterInfo:
-        try:
-            return self.start()
-        except BaseException:
-            self.stop()
-            raise
-
-    def __exit__(self, *exc: tuple[type[BaseException] | None, BaseException | None,
-                                   TracebackType | None]) -> None:
-        self.stop()
 
     # -- start --------------------------------------------------------------------
     def start(self) -> ClusterInfo:
