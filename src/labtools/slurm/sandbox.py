@@ -17,27 +17,23 @@ import sys
 from pathlib import Path
 
 from labtools import process
-from labtools.handbook.sandbox import Service
-from labtools.keys import KeyPair, generate_key
-from labtools.loopback_sshd import LoopbackSshHost, SshHostInfo
+from labtools.handbook.services.ssh_login import SshLoginService
+from labtools.loopback_sshd import LoopbackSshHost
 from labtools.slurm.testcluster import LocalSlurmCluster, unavailable_reason
-from labtools.sshconfig import ssh_config_block
 
 ALIAS = "lab-cluster"
 ENV_NAME = "jupyter"
 
 
-class SlurmClusterService(Service):
+class SlurmClusterService(SshLoginService):
     """munged + slurmctld + slurmd on 127.0.0.1 and an sshd login node named ``lab-cluster``."""
 
     name = "slurm-cluster"
 
     def __init__(self, alias: str = ALIAS) -> None:
-        self.alias = alias
+        super().__init__(alias)
         self._cluster: LocalSlurmCluster | None = None
         self._login: LoopbackSshHost | None = None
-        self._info: SshHostInfo | None = None
-        self._key: KeyPair | None = None
         self._reason: str | None = None
 
     def start(self, scratch: Path) -> None:
@@ -51,8 +47,7 @@ class SlurmClusterService(Service):
         shutil.rmtree(scratch / "login", ignore_errors=True)  # a fresh home for each build
         self._cluster = LocalSlurmCluster(scratch / "cluster")
         cluster = self._cluster.start()
-        self._key = generate_key(path=scratch / "client" / "id_ed25519", overwrite=True,
-                                 comment="labtools-sandbox-cluster")
+        key = self._new_key(scratch, "labtools-sandbox-cluster")
         home = scratch / "login" / "home"
         envs = scratch / "login" / "envs"
         for folder in (home, envs):
@@ -70,7 +65,7 @@ class SlurmClusterService(Service):
             "IPYTHONDIR": str(home / ".ipython"),
         }
         self._login = LoopbackSshHost(scratch / "login" / "sshd",
-                                      authorized_keys=[self._key.public_text], setenv=setenv,
+                                      authorized_keys=[key.public_text], setenv=setenv,
                                       prefer="openssh")
         self._info = self._login.start()
 
@@ -81,21 +76,14 @@ class SlurmClusterService(Service):
         return {"LABTOOLS_SLURM_HOST": self.alias, "LABTOOLS_SANDBOX_ALLOW_ROOT": "1"}
 
     def prepare_home(self, home: Path) -> None:
-        if self._info is None or self._key is None:
+        text = self._client_files(home, "id_cluster", "known_hosts_cluster")
+        if text is None:
             return
         ssh_dir = home / ".ssh"
-        ssh_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        key = ssh_dir / "id_cluster"
-        shutil.copyfile(self._key.private_key, key)
-        key.chmod(0o600)
-        known = ssh_dir / "known_hosts_cluster"
-        known.write_text(self._info.known_hosts_line(), encoding="utf-8")
         included = ssh_dir / "config.d"
         included.mkdir(mode=0o700, exist_ok=True)
         block = included / f"{self.alias}.conf"
-        block.write_text(ssh_config_block(self.alias, hostname=self._info.host,
-                                          port=self._info.port, user=self._info.user,
-                                          identity=key, known_hosts=known), encoding="utf-8")
+        block.write_text(text, encoding="utf-8")
         # an absolute Include before any Host block: OpenSSH resolves relative ones against
         # the passwd home, not this sandbox's HOME
         config = ssh_dir / "config"
@@ -104,11 +92,6 @@ class SlurmClusterService(Service):
         if line not in before:
             config.write_text(line + before, encoding="utf-8")
         config.chmod(0o600)
-
-    def secrets(self) -> set[str]:
-        if self._key is None:
-            return set()
-        return {self._key.private_key.read_text(encoding="utf-8")}
 
     def fingerprint(self) -> str:
         reason = unavailable_reason()
