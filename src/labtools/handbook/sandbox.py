@@ -179,6 +179,8 @@ class Sandbox:
                 "PYTHONNOUSERSITE": "1",
                 "LABTOOLS_SANDBOX": "1",
                 "NO_COLOR": "1",
+                # CI builds run as root; a reader's pip would not warn about that
+                "PIP_ROOT_USER_ACTION": "ignore",
                 SECRETS_FILE_ENV: str(self.secrets_file),
             }
         )
