@@ -70,21 +70,27 @@ IGNORED = (
 )
 
 
-def normalized(nb: Any) -> Any:
-    """Drop the stamp cell and volatile outputs; a stable form to commit and compare."""
+def normalized(nb: Any, kernel_env: Path | None = None) -> Any:
+    """Drop the stamp cell and volatile outputs; a stable form to commit and compare.
+
+    *kernel_env*, the env the tutorials ran in (the .venv, or labtools-dev under
+    LABTOOLS_HANDBOOK_ENV), reads ``<KERNEL-ENV>``: either gives the same reference.
+    """
     nb = copy.deepcopy(nb)
     nb.cells = [c for c in nb.cells if STAMP_CELL_TAG not in c.metadata.get("tags", [])]
     for cell in nb.cells:
         if VOLATILE_TAG in cell.metadata.get("tags", []):
             cell.outputs = []
     nb.metadata = {}
-    return regex_replace_nb(nb, NORMALIZERS)
+    rules = NORMALIZERS if kernel_env is None else (
+        (OUT, re.escape(str(kernel_env)) + r"\b", "<KERNEL-ENV>"), *NORMALIZERS)
+    return regex_replace_nb(nb, rules)
 
 
 @pytest.mark.parametrize("name", [t.name for t in discover(ROOT / "notebooks")])
 def test_tutorial_outputs_match_reference(name: str, handbook: Any) -> None:
     executed = nbformat.read(handbook.config.executed / f"{name}.ipynb", as_version=4)
-    actual = normalized(executed)
+    actual = normalized(executed, handbook.env_prefix)
     reference_path = REFERENCES / f"{name}.ipynb"
     if UPDATE:
         REFERENCES.mkdir(parents=True, exist_ok=True)

@@ -27,6 +27,16 @@ def test_every_tutorial_is_built_and_stamped(handbook: Any) -> None:
     assert all(name in status for name in names)
 
 
+def test_every_tutorial_ran_in_the_env_its_stamp_names(handbook: Any) -> None:
+    """Under LABTOOLS_HANDBOOK_ENV every tutorial ran in labtools-dev (so `make
+    handbook-env` can reuse it), else in the .venv; the page shows the same env."""
+    for tutorial in handbook.result.tutorials:
+        assert tutorial.environment.get("env") == handbook.env_name, (
+            tutorial.name, tutorial.environment)
+        html = (handbook.site / "tutorials" / f"{tutorial.name}.html").read_text("utf-8")
+        assert tutorial.environment["lock"] in html, tutorial.name
+
+
 def test_every_tutorial_is_in_the_navigation() -> None:
     nav = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
     for tutorial in discover(ROOT / "notebooks"):
