@@ -15,7 +15,7 @@ import pytest
 from labtools import process
 from labtools.errors import UsageError
 from labtools.pmbench.contestants import Command, Plan, Workspace
-from labtools.pmbench.harness import BenchRun, run_benchmark
+from labtools.pmbench.harness import BenchRun, remove_trees, run_benchmark
 
 pytestmark = pytest.mark.integration
 
@@ -95,6 +95,19 @@ def test_what_a_run_made_is_read_on_the_first_and_the_last_run_only(tmp_path: Pa
                      (result.measurement("B", "warm"), b.reads)]:
         assert m is not None and m.packages == tuple(sorted(reads[-1]))  # the last run's
         assert reads[-1] != reads[0]  # (it prints a new line each run: really re-read)
+
+
+def test_trees_are_removed_together_and_a_missing_one_is_fine(tmp_path: Path) -> None:
+    trees = []
+    for n in range(5):
+        leaf = tmp_path / f"env{n}" / "lib" / "site-packages"
+        leaf.mkdir(parents=True)
+        (leaf / "mod.py").write_text("x = 1\n")
+        os.link(leaf / "mod.py", leaf / "hardlink.py")
+        trees.append(tmp_path / f"env{n}")
+    remove_trees([*trees, tmp_path / "never-made"])
+    assert list(tmp_path.iterdir()) == []
+    remove_trees([])  # nothing to do
 
 
 def test_a_failing_contestant_is_reported_and_the_others_measured(tmp_path: Path) -> None:
