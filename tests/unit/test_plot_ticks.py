@@ -82,17 +82,10 @@ def test_the_check_finds_overlapping_and_escaping_ticks() -> None:
     assert any("4.0 pt" in p for p in tick_problems(tiny, "tiny")), "tiny ticks not found"
 
 
-WIDE_OVERLAPS = (
-    "labtools.pmbench.report.plot: over four decades (30 ms to 2 min) the log axis' ticks at "
-    "1, 2 and 5 per decade overlap ('0.01' and '0.02'); the bench helper owns report.py")
-
-
 @pytest.mark.parametrize(("scenarios", "medians"), [
     (("solve", "warm"), TUTORIAL),
     (tuple(SCENARIOS), TUTORIAL),
-    pytest.param(tuple(SCENARIOS), WIDE,
-                 marks=pytest.mark.xfail(strict=True, raises=AssertionError,
-                                           reason=WIDE_OVERLAPS)),
+    (tuple(SCENARIOS), WIDE),
 ], ids=["tutorial-06", "every-scenario", "four-decades"])
 def test_bench_plot_ticks_are_readable(tmp_path: Path, scenarios: tuple[str, ...],
                                        medians: dict[str, float]) -> None:

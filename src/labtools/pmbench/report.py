@@ -5,6 +5,7 @@ Pure of measuring: everything here reads a :class:`~labtools.pmbench.api.BenchRe
 
 from __future__ import annotations
 
+import math
 import shlex
 from collections.abc import Iterator
 from pathlib import Path
@@ -164,6 +165,15 @@ def markdown(result: BenchResult) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _tick_subs(measured: list[Measurement]) -> tuple[float, ...]:
+    """Ticks at 1, 2 and 5 per decade while they fit; over more than two decades of
+    samples only the powers of ten, so neighbouring labels never overlap."""
+    samples = [s for m in measured for s in m.samples if s > 0]
+    if samples and math.log10(max(samples) / min(samples)) > 2.0:
+        return (1.0,)
+    return (1.0, 2.0, 5.0)
+
+
 def plot(result: BenchResult, path: Path | str) -> Path:
     """Box plots of every counted run, one panel per scenario, ratios to the baseline."""
     out = Path(path)
@@ -191,7 +201,7 @@ def plot(result: BenchResult, path: Path | str) -> Path:
                        tick_labels=[f"{m.contestant} {versions[m.contestant]}"[:34]
                                     for m in measured], widths=0.6)
             ax.set_xscale("log")
-            ax.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+            ax.xaxis.set_major_locator(LogLocator(subs=_tick_subs(measured)))
             ax.xaxis.set_major_formatter(plain)
             ax.xaxis.set_minor_formatter(NullFormatter())
             for m in measured:
