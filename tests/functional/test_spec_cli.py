@@ -75,6 +75,21 @@ def test_check_exit_status_follows_drift(prefix: Path, tmp_path: Path) -> None:
     assert code == 1 and json.loads(out)["mismatched"][0]["name"] == "numpy"
 
 
+def test_check_names_the_env_as_given_never_its_resolved_path(
+        prefix: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    exported = tmp_path / "env.yml"
+    run("spec", "export", str(prefix), "-o", str(exported))
+    monkeypatch.chdir(prefix.parent)
+    code, out, _ = run("spec", "check", "proj", "--against", str(exported))
+    assert code == 0 and out.startswith("proj matches "), out
+    assert str(prefix) not in out
+    exported.write_text(exported.read_text().replace("numpy=1.26.4", "numpy=1.25"))
+    code, out, _ = run("spec", "check", "proj", "--against", str(exported))
+    assert code == 1 and out.startswith("proj has drifted from "), out
+    code, out, _ = run("spec", "check", "proj", "--against", str(exported), "--json")
+    assert json.loads(out)["env"] == str(prefix)  # scripts still get the resolved prefix
+
+
 def test_minimize_and_lock(prefix: Path, tmp_path: Path) -> None:
     code, out, _ = run("spec", "minimize", str(prefix), "--relax", "none")
     assert code == 0

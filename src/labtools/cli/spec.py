@@ -148,11 +148,11 @@ def _echo_drift(matches: str, differs: str, drifted: bool,
             click.echo(f"  {label:<11} {line}")
 
 
-def _render_lock_drift(report: Any) -> None:
+def _render_lock_drift(report: Any, label: str) -> None:
     where = f" ({report.platform})" if report.platform else ""
     _echo_drift(
-        f"{report.env} matches {report.file}{where}: {report.checked} package(s)",
-        f"{report.env} differs from {report.file}{where}:", report.drifted, [
+        f"{label} matches {report.file}{where}: {report.checked} package(s)",
+        f"{label} differs from {report.file}{where}:", report.drifted, [
             *((m.field, [f"{m.name}: lock {m.locked}, env {m.installed}"])
               for m in report.mismatches),
             ("missing", [f"{text} (locked, not installed)" for text in report.missing]),
@@ -160,12 +160,15 @@ def _render_lock_drift(report: Any) -> None:
             ("pip missing", report.pip_missing), ("pip extra", report.pip_extra)])
 
 
-def _render_drift(report: Any) -> None:
+def _render_drift(report: Any, label: str | None = None) -> None:
+    """The report in words; *label* is the env as the user named it (the JSON keeps the
+    resolved prefix), so a page or a log shows a short stable name, never a temp path."""
+    label = label or str(report.env)
     if getattr(report, "kind", None) == "lock":
-        _render_lock_drift(report)
+        _render_lock_drift(report, label)
         return
     _echo_drift(
-        f"{report.env} matches {report.file}", f"{report.env} has drifted from {report.file}:",
+        f"{label} matches {report.file}", f"{label} has drifted from {report.file}:",
         report.drifted, [
             ("missing", report.missing),
             ("mismatched", [f"{i.wanted} (installed {i.installed})" for i in report.mismatched]),
@@ -198,7 +201,7 @@ def check_cmd(ctx: click.Context, env: str | None, prefix: str | None, against: 
 
     report = check_env(env=_prefix(env, prefix), against=Path(against).expanduser(),
                        environment=lock_env_name, platform=platform)
-    emit(report, as_json=as_json, render=_render_drift)
+    emit(report, as_json=as_json, render=lambda r: _render_drift(r, env or prefix))
     if report.drifted:
         ctx.exit(1)
 
