@@ -6,8 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from labtools.errors import SpecError
-from labtools.spec.history import (
+from labtools.envs.history import (
     Dist,
     Revision,
     parse_dist,
@@ -16,6 +15,7 @@ from labtools.spec.history import (
     render_history,
     requested_specs,
 )
+from labtools.errors import SpecError
 from labtools.spec.matchspec import SpecParts, parse_spec
 
 

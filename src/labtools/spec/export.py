@@ -65,7 +65,7 @@ def leaf_names(records: tuple[CondaRecord, ...]) -> list[str]:
 
 def requested_from(state: PrefixState) -> tuple[dict[str, str], str]:
     """What the user asked for: conda history first, then rattler's requested_specs."""
-    from labtools.spec.history import parse_history, requested_specs
+    from labtools.envs.history import parse_history, requested_specs
 
     if state.requested_by_owner:  # the env's maker said it (conda env export --from-history)
         return {normalize_name(k): v for k, v in state.requested_by_owner.items()}, "history"
