@@ -83,7 +83,20 @@ def main() -> int:
     from labtools.channel.mirror import default_cache, mirror_environment
 
     started = time.monotonic()
-    report = mirror_environment(LARGE_FILE, out / "channel", versions=args.versions)
+    stages: dict[str, float] = {}
+
+    def on_progress(stage: str, done: int, total: int) -> None:
+        # a cold mirror resolves, downloads and converts ~500 wheels: say where it is
+        if stage not in stages:
+            stages[stage] = time.monotonic()
+            print(f"== channel: {stage}" + (f" ({total})" if total else "") + " ...",
+                  flush=True)
+        elif total and done == total:
+            print(f"== channel: {stage} {done}/{total} done "
+                  f"({time.monotonic() - stages[stage]:.0f} s)", flush=True)
+
+    report = mirror_environment(LARGE_FILE, out / "channel", versions=args.versions,
+                                on_progress=on_progress)
     print(f"== channel {report.path}: {report.packages} packages of {report.names} names "
           f"(--versions {args.versions}), {'cached' if report.cached else 'built'} in "
           f"{time.monotonic() - started:.0f} s (key {report.cache_key})", flush=True)

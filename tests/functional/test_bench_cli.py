@@ -83,6 +83,26 @@ def test_table_markdown_and_plot(lab_channel: Path, tmp_path: Path) -> None:
     assert png.read_bytes().startswith(b"\x89PNG")
 
 
+def test_without_a_terminal_progress_is_one_line_per_step_and_none_with_json(
+        lab_channel: Path) -> None:
+    """A large case runs for hours into a log (make bench-large > log, CI): stderr then gets
+    plain lines saying where the run is; --json output stays a single document."""
+    args = ["-s", "labdemo", "-c", str(lab_channel), "--contestants", "engine",
+            "--scenarios", "solve,warm"]
+    code, _, err = invoke("bench", *args)
+    assert code == 0, err
+    lines = [line for line in err.splitlines() if line.startswith("bench: [")]
+    # warm-up + 7 counted rounds, two scenarios each: one line per scenario and round
+    assert len(lines) == 17, err
+    assert lines[0].startswith("bench: [0/16] solve round 1/8: engine (")
+    assert lines[-2].startswith("bench: [15/16] warm round 8/8: engine (")
+    assert lines[-1].startswith("bench: [16/16] done (")
+    code, out, err = invoke("bench", *args, "--json")
+    assert code == 0, err
+    assert "bench: [" not in err
+    json.loads(out)
+
+
 def test_the_large_case_takes_specs_and_channels_from_a_file(lab_channel: Path,
                                                              tmp_path: Path) -> None:
     env = tmp_path / "environment.yml"

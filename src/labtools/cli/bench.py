@@ -34,10 +34,37 @@ def _names(values: tuple[str, ...], allowed: tuple[str, ...], what: str) -> list
     return names
 
 
+#: without a terminal (a log file, CI), a progress line at least this often (seconds)
+PLAIN_EVERY = 60.0
+
+
+def _plain_progress() -> Callable[[int, int, str], None]:
+    """One line per round, and one at least every :data:`PLAIN_EVERY` seconds within a
+    round: a large case runs for hours and its log must say where it is."""
+    import time
+
+    started = time.monotonic()
+    stage_shown = [""]  # the scenario and round last named
+    when_shown = [started]
+
+    def update(done: int, total: int, what: str) -> None:
+        now = time.monotonic()
+        stage = what.split(":", 1)[0]
+        if stage == stage_shown[0] and now - when_shown[0] < PLAIN_EVERY:
+            return
+        stage_shown[0], when_shown[0] = stage, now
+        click.echo(f"bench: [{done}/{total}] {what} ({now - started:.0f} s)", err=True)
+
+    return update
+
+
 @contextmanager
 def _progress(enabled: bool) -> Iterator[Callable[[int, int, str], None] | None]:
-    if not enabled or not sys.stderr.isatty():
+    if not enabled:
         yield None
+        return
+    if not sys.stderr.isatty():
+        yield _plain_progress()
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
