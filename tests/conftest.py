@@ -18,6 +18,7 @@ pytest_plugins = [
     "plugins.env_mirror",
     "plugins.slurm_cluster",
     "plugins.json_contract",
+    "plugins.terminate",
 ]
 
 ISOLATED_VARS = (
