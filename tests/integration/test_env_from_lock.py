@@ -8,13 +8,14 @@ no env left and the name free.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from plugins.lock_files import lab_env_with_locks
+from plugins.lock_files import lab_env_with_locks, write_locks
 from plugins.real_tools import RealTool
 
 from labtools.cli import cli
@@ -183,3 +184,51 @@ def test_sigterm_during_a_locked_create_leaves_no_env(source: tuple[Path, dict[s
         assert not list((tmp_path / "cold-cache").glob("labtools-fromlock-*"))
     finally:
         process.stop(proc)
+
+
+@pytest.fixture(scope="module")
+def python_lock(tmp_path_factory: pytest.TempPathFactory, lab_channel: Path,
+                lab_pkgs_cache: Path) -> tuple[Path, Path]:
+    """An @EXPLICIT lock of python + pip from the lab channel, and the labdemo wheel its
+    ``# pip`` entry will name."""
+    from labtools.envs.create import create_env
+
+    folder = tmp_path_factory.mktemp("pip-lock")
+    prefix = create_env(name="pip-src", specs=["python", "pip"],
+                        channels=[lab_channel.as_uri()], root=folder / "envs",
+                        cache_dir=lab_pkgs_cache, backend="rattler", force_name=True,
+                        compile_bytecode=False).prefix
+    (wheel,) = (lab_channel / "wheels").glob("labdemo-1.0-*.whl")
+    return write_locks(prefix, folder / "locks")["explicit"], wheel
+
+
+def _with_pip_entry(lock: Path, wheel: Path, sha256: str, out: Path) -> Path:
+    out.write_text(lock.read_text() + f"# pip labdemo @ {wheel.as_uri()}#sha256={sha256}\n")
+    return out
+
+
+def test_a_locks_pip_entry_is_installed_checked_against_its_sha256(
+        python_lock: tuple[Path, Path], tmp_path: Path) -> None:
+    lock, wheel = python_lock
+    good = hashlib.sha256(wheel.read_bytes()).hexdigest()
+    locked = _with_pip_entry(lock, wheel, good, tmp_path / "env.explicit.txt")
+    root = tmp_path / "envs"
+    code, out, err = _create("with-pip", locked, root, "--backend", "rattler", "--json")
+    assert code == 0, err
+    assert json.loads(out)["pip"] == [f"labdemo @ {wheel.as_uri()}#sha256={good}"]
+    assert list((root / "with-pip").glob("lib/python3*/site-packages/labdemo-1.0.dist-info"))
+
+
+def test_a_pip_entry_whose_hash_changed_stops_naming_it_and_leaves_nothing(
+        python_lock: tuple[Path, Path], tmp_path: Path) -> None:
+    lock, wheel = python_lock
+    good = hashlib.sha256(wheel.read_bytes()).hexdigest()
+    locked = _with_pip_entry(lock, wheel, "f" * 64, tmp_path / "env.explicit.txt")
+    root = tmp_path / "envs"
+    code, out, err = _create("with-pip", locked, root, "--backend", "rattler")
+    assert code == 1 and out == ""
+    assert err.startswith(f"labtools: error: hash mismatch for pip package labdemo: "
+                          f"{wheel.as_uri()} has sha256 {good}, the lock says {'f' * 64}; "
+                          "the env was not made (the package or the lock changed"), err
+    assert err.count("\n") == 1, err
+    assert _leftovers(root) == []

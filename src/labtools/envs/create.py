@@ -12,6 +12,7 @@ To create from an environment file, use :func:`labtools.lifecycle.create_env`.
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -22,10 +23,10 @@ from labtools import process
 from labtools.envs import specs as specmod
 from labtools.envs import transaction
 from labtools.envs.backends import Changes, Progress, SolvedPackage, choose_backend
-from labtools.envs.exact import ExactPackage, fetch_verified
+from labtools.envs.exact import ExactPackage, fetch_verified, shown
 from labtools.envs.names import check_name, name_problem
 from labtools.envs.prefix import Prefix, remove_tree
-from labtools.errors import EnvError, UsageError
+from labtools.errors import CommandFailedError, EnvError, UsageError
 
 
 @dataclass(frozen=True)
@@ -55,12 +56,29 @@ def _writable_root(root: Path) -> Path:
     return root
 
 
+#: pip's last lines when a ``#sha256=`` (a lock's pip entry) does not match the file
+_PIP_HASH = re.compile(r"(?P<name>[A-Za-z0-9._-]+)(?:\[[^\]]*\])? ?@ (?P<url>[^\s#]+)\S* from "
+                       r".*?\|\s*Expected\s+sha256\s+(?P<want>[0-9a-f]+)\s*\|\s*Got\s+"
+                       r"(?P<got>[0-9a-f]+)")
+
+
 def _pip_install(prefix: Path, requirements: Sequence[str]) -> None:
     for line in requirements:
         if not line.startswith(("-", "git+", "http:", "https:", "file:")) and " @ " not in line:
             specmod.pip_requirement(line)
-    process.run([prefix / "bin" / "python", "-m", "pip", "install", "--no-input",
-                 "--disable-pip-version-check", "--no-warn-script-location", *requirements])
+    try:
+        process.run([prefix / "bin" / "python", "-m", "pip", "install", "--no-input",
+                     "--disable-pip-version-check", "--no-warn-script-location",
+                     *requirements])
+    except CommandFailedError as exc:
+        found = _PIP_HASH.search(exc.stderr_tail)
+        if found is None:
+            raise
+        raise EnvError(f"hash mismatch for pip package {found['name']}: "
+                       f"{shown(found['url'])} has sha256 {found['got']}, the lock says "
+                       f"{found['want']}; the env was not made",
+                       hint="the package or the lock changed since it was made: regenerate "
+                            "the lock, or check where the URL points") from None
 
 
 def byte_compile(prefix: Path, cache_dir: Path | None = None) -> None:

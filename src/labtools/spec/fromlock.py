@@ -3,8 +3,9 @@
 :func:`exact_packages` reads a conda-lock.yml (v1), a pixi.lock or an ``@EXPLICIT`` file
 (:func:`labtools.spec.locks.read_package_list`) and turns one platform's conda packages
 into :class:`labtools.envs.exact.ExactPackage` (URL, channel, sha256/md5), plus the
-lock's pip entries. It refuses, with the fix, what cannot be installed exactly: a source
-package, a platform the lock does not have, a lock without conda packages.
+lock's pip entries (each URL with its ``#sha256=``, which pip verifies). It refuses, with
+the fix, what cannot be installed exactly: a source package, a platform the lock does not
+have, a lock without conda packages.
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ def as_exact(listed: PackageList, *, platform: str) -> LockedInstall:
                         hint="lock at least python (or the packages you need) for "
                              "this platform")
     return LockedInstall(source=listed.source, format=listed.format, platform=platform,
-                         packages=tuple(packages), pip=listed.pip_requirements())
+                         packages=tuple(packages), pip=listed.pip_install_lines())
 
 
 def exact_packages(path: Path | str, *, platform: str | None = None,

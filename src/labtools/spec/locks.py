@@ -88,6 +88,15 @@ class LockedPip:
                 f"{self.name}=={self.version}"
         return f"{self.name}=={self.version}"
 
+    def install_line(self, base: Path | None = None) -> str:
+        """:meth:`requirement` carrying the lock's sha256 as a ``#sha256=`` URL fragment,
+        which pip checks before it installs anything (a ``name==version`` line has no URL
+        to carry it)."""
+        line = self.requirement(base)
+        if self.sha256 and " @ " in line and "#" not in line:
+            line += f"#sha256={self.sha256}"
+        return line
+
 
 @dataclass(frozen=True)
 class PackageList:
@@ -105,6 +114,11 @@ class PackageList:
     def pip_requirements(self) -> tuple[str, ...]:
         base = Path(self.source).parent
         return tuple(p.requirement(base) for p in self.pip)
+
+    def pip_install_lines(self) -> tuple[str, ...]:
+        """The pip entries as installed: each URL pinned to the lock's sha256."""
+        base = Path(self.source).parent
+        return tuple(p.install_line(base) for p in self.pip)
 
 
 @dataclass(frozen=True)
