@@ -81,7 +81,9 @@ def solve(specs: Sequence[str], channels: Sequence[str], *, cache_dir: Path,
                                hint="check --channel (a folder made by labtools channel init)")
     subdir = platform or str(rattler.Subdir.current())
     try:
-        virtual = rattler.VirtualPackage.detect()
+        # CONDA_OVERRIDE_CUDA (GLIBC, OSX...) as conda, mamba and micromamba read them: a
+        # login node without a GPU solves for the GPU nodes, and "" means no CUDA
+        virtual = rattler.VirtualPackage.detect(rattler.VirtualPackageOverrides.from_env())
     except Exception:  # detection is best effort (containers without /proc details)
         virtual = []
 
